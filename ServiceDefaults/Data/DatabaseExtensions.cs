@@ -1,0 +1,45 @@
+using System.Reflection;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Platform.ServiceDefaults.Data;
+
+public static class DatabaseExtensions
+{
+    /// <summary>
+    /// The service's own PostgreSQL database from <c>ConnectionStrings:&lt;connectionName&gt;</c>, its migrations
+    /// (the platform's messaging tables and the service assembly's <c>migrations/*.sql</c>) and a readiness check.
+    /// </summary>
+    public static IHostApplicationBuilder AddPlatformDatabase(this IHostApplicationBuilder builder, string connectionName, Assembly? migrationsAssembly = null)
+    {
+        var connectionString = builder.Configuration.GetConnectionString(connectionName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException($"ConnectionStrings:{connectionName} is not configured (env ConnectionStrings__{connectionName}).");
+        }
+
+        builder.Services.TryAddSingleton(sp =>
+        {
+            var dataSource = new NpgsqlDataSourceBuilder(connectionString);
+            dataSource.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
+            dataSource.ConnectionStringBuilder.ApplicationName ??= builder.Environment.ApplicationName;
+            return dataSource.Build();
+        });
+        builder.Services.AddSingleton(new DatabaseMigrationSource("platform", typeof(DatabaseExtensions).Assembly));
+        var assembly = migrationsAssembly ?? Assembly.GetEntryAssembly();
+        if (assembly is not null && assembly != typeof(DatabaseExtensions).Assembly)
+        {
+            builder.Services.AddSingleton(new DatabaseMigrationSource(assembly.GetName().Name!, assembly));
+        }
+
+        // Registered before the bus and the outbox relay so their hosted services start on a migrated schema.
+        builder.Services.AddHostedService<DatabaseMigrator>();
+
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(connectionName, tags: ["ready"]);
+        return builder;
+    }
+}
