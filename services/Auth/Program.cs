@@ -1,3 +1,4 @@
+using Platform.Auth.Apis;
 using Platform.Auth.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -8,5 +9,8 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapIdentityApi();
+app.MapTokensApi();
+app.MapSessionsApi();
 
 app.Run();

@@ -1,4 +1,12 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Platform.Auth.Abstractions;
+using Platform.Auth.Apis;
+using Platform.Auth.Authenticators;
+using Platform.Auth.Infrastructure;
+using Platform.Auth.IntegrationEvents;
+using Platform.Auth.Model;
 using Platform.ServiceDefaults.Data;
+using Platform.ServiceDefaults.Identity;
 using Platform.ServiceDefaults.Messaging;
 
 namespace Platform.Auth.Extensions;
@@ -8,7 +16,58 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddPlatformDatabase("authdb");
+        // Named explicitly: under a test host the entry assembly is the test runner, not this service.
+        builder.AddPlatformDatabase("authdb", typeof(Extensions).Assembly);
         builder.AddPlatformMessaging();
+
+        var configuration = builder.Configuration;
+        var options = AuthOptions.FromConfiguration(configuration);
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(configuration.GetSection("Auth:RateLimit").Get<LoginThrottleOptions>() ?? new LoginThrottleOptions());
+        services.AddSingleton(configuration.GetSection("Auth:SigningKeys").Get<SigningKeyOptions>() ?? new SigningKeyOptions());
+        services.AddSingleton(configuration.GetSection("Auth:Tokens").Get<ApiTokenOptions>() ?? new ApiTokenOptions());
+        services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, AuthJsonContext.Default));
+
+        services.AddSingleton<SessionStore>();
+        services.AddSingleton<ApiTokenStore>();
+        services.AddSingleton<LoginThrottle>();
+        services.AddSingleton<AuthenticationAudit>();
+        services.AddSingleton<PlatformMemberships>();
+        services.AddSingleton<ClientAddress>();
+        services.AddSingleton<CallerAuthentication>();
+
+        // Auth verifies assertions for its own endpoints against its key table, not over HTTP to itself.
+        services.AddSingleton<SigningKeyRing>();
+        services.Replace(ServiceDescriptor.Singleton<IIdentityKeyStore>(sp => sp.GetRequiredService<SigningKeyRing>()));
+
+        builder.AddAuthenticators(options);
+        services.AddHostedService<SigningKeyRotation>();
+        services.AddHostedService<ExpiredRecordsCleanup>();
+    }
+
+    private static void AddAuthenticators(this IHostApplicationBuilder builder, AuthOptions options)
+    {
+        var configuration = builder.Configuration;
+        var services = builder.Services;
+        if (options.Types.Contains("jupyterhub"))
+        {
+            var hub = configuration.GetSection("Auth:JupyterHub").Get<JupyterHubAuthenticatorOptions>() ?? new JupyterHubAuthenticatorOptions();
+            services.AddSingleton(hub);
+            services.AddHttpClient(JupyterHubAuthenticator.HttpClientName, c => c.Timeout = hub.Timeout)
+                .RedactLoggedHeaders(_ => true);
+            services.AddSingleton<JupyterHubAuthenticator>();
+        }
+
+        services.AddSingleton(sp => new AuthenticatorChain(
+            [.. options.Types.Select(type => type switch
+            {
+                "simple" => SimpleAuthenticator.FromConfiguration(configuration),
+                "jupyterhub" => sp.GetRequiredService<JupyterHubAuthenticator>(),
+                "token" => new TokenAuthenticator(sp.GetRequiredService<ApiTokenStore>()),
+                "custom" => CustomAuthenticatorLoader.Load(configuration, options.ExtensionsDirectory),
+                _ => throw new InvalidOperationException($"Unknown authenticator {type}"),
+            })],
+            sp.GetRequiredService<ILogger<AuthenticatorChain>>()));
     }
 }

@@ -1,0 +1,30 @@
+namespace Platform.Auth.Infrastructure;
+
+/// <summary>Rotates the identity signing key once it reaches <see cref="SigningKeyOptions.RotationAge"/>.</summary>
+public sealed class SigningKeyRotation(SigningKeyRing keys, SigningKeyOptions options, ILogger<SigningKeyRotation> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (options.RotationAge <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(options.RotationCheckInterval);
+        do
+        {
+            try
+            {
+                if (await keys.RotateIfOlderThanAsync(options.RotationAge, stoppingToken) is { } kid)
+                {
+                    logger.LogInformation("Rotated the identity signing key after {RotationAge}; {KeyId} is now current", options.RotationAge, kid);
+                }
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+            {
+                logger.LogWarning("Could not check the signing key's age: {Error}", e.Message);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+}
