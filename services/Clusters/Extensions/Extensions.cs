@@ -1,3 +1,8 @@
+using Platform.Clusters.Backends;
+using Platform.Clusters.Infrastructure;
+using Platform.Clusters.IntegrationEvents;
+using Platform.Clusters.Lifecycle;
+using Platform.Clusters.Model;
 using Platform.ServiceDefaults.Data;
 using Platform.ServiceDefaults.Messaging;
 
@@ -8,7 +13,32 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddPlatformDatabase("clustersdb");
+        // The migrations assembly is named explicitly: under a test host the entry assembly is the test runner.
+        builder.AddPlatformDatabase("clustersdb", typeof(Extensions).Assembly);
         builder.AddPlatformMessaging();
+
+        var services = builder.Services;
+        services.AddOptions<ClusterSettings>().BindConfiguration(ClusterSettings.SectionName);
+        services.AddOptions<ClusterLimits>().BindConfiguration($"{ClusterSettings.SectionName}:Limits");
+        services.AddOptions<QuotaSettings>().BindConfiguration($"{ClusterSettings.SectionName}:Quotas");
+        services.AddSingleton(sp => ClusterOptions.FromConfiguration(sp.GetRequiredService<IConfiguration>().GetSection($"{ClusterSettings.SectionName}:Options")));
+
+        services.AddSingleton<ClusterChangeSignal>();
+        services.AddSingleton<ClusterIntegrationEvents>();
+        services.AddSingleton<ClusterStore>();
+        services.AddSingleton<ClusterLifecycle>();
+        services.AddHttpClient<SchedulerApi>(http => http.Timeout = TimeSpan.FromSeconds(90));
+        services.AddSingleton<IClusterBackend>(sp =>
+        {
+            var backend = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterSettings>>().Value.Backend;
+            return backend switch
+            {
+                "local" => ActivatorUtilities.CreateInstance<LocalProcessBackend>(sp),
+                _ => throw new InvalidOperationException($"Clusters:Backend '{backend}' is not available (only 'local' is implemented)."),
+            };
+        });
+
+        // Resolving the supervisor at start-up builds the backend, so a missing Dask installation stops the service at once.
+        services.AddHostedService<ClusterSupervisor>();
     }
 }
