@@ -1,0 +1,60 @@
+namespace Platform.Hosting.Infrastructure;
+
+/// <summary>Finds server binaries the way a shell would, plus the versioned folders Debian installs into.</summary>
+public static class ExecutableSearch
+{
+    public static string? OnPath(string name)
+    {
+        var path = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin";
+        var directories = path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Concat(["/usr/local/sbin", "/usr/sbin", "/sbin"]);
+        foreach (var directory in directories)
+        {
+            var candidate = Path.Combine(directory, name);
+            if (IsExecutable(candidate))
+                return candidate;
+        }
+        return null;
+    }
+
+    /// <summary>The newest PostgreSQL bin folder: /usr/lib/postgresql/&lt;version&gt;/bin, else where initdb is on PATH.</summary>
+    public static string? PostgresBinDirectory()
+    {
+        const string debianRoot = "/usr/lib/postgresql";
+        if (Directory.Exists(debianRoot))
+        {
+            var newest = Directory.EnumerateDirectories(debianRoot)
+                .Select(d => (Directory: d, Version: int.TryParse(Path.GetFileName(d), out var v) ? v : -1))
+                .Where(d => d.Version >= 0 && IsExecutable(Path.Combine(d.Directory, "bin", "postgres")) && IsExecutable(Path.Combine(d.Directory, "bin", "initdb")))
+                .OrderByDescending(d => d.Version)
+                .Select(d => Path.Combine(d.Directory, "bin"))
+                .FirstOrDefault();
+            if (newest is not null)
+                return newest;
+        }
+        var initdb = OnPath("initdb");
+        return initdb is not null && IsExecutable(Path.Combine(Path.GetDirectoryName(initdb)!, "postgres"))
+            ? Path.GetDirectoryName(initdb)
+            : null;
+    }
+
+    /// <summary>The broker start script that execs the Erlang VM in place (not the /usr/sbin wrapper that switches user).</summary>
+    public static string? RabbitMqServerScript()
+    {
+        const string debianScript = "/usr/lib/rabbitmq/bin/rabbitmq-server";
+        return IsExecutable(debianScript) ? debianScript : OnPath("rabbitmq-server");
+    }
+
+    public static string? Epmd()
+    {
+        if (OnPath("epmd") is { } epmd)
+            return epmd;
+        const string erlangRoot = "/usr/lib/erlang";
+        return Directory.Exists(erlangRoot)
+            ? Directory.EnumerateFiles(erlangRoot, "epmd", SearchOption.AllDirectories).FirstOrDefault(IsExecutable)
+            : null;
+    }
+
+    private static bool IsExecutable(string path) =>
+        File.Exists(path) && (UnixFile.GetMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+}

@@ -1,0 +1,27 @@
+using System.Security.Cryptography;
+
+namespace Platform.Hosting.Infrastructure;
+
+/// <summary>Passwords generated once per data directory and reused by every later run, so existing data stays reachable.</summary>
+public static class GeneratedSecret
+{
+    // Letters and digits only: the value goes unescaped into Npgsql connection strings and amqp:// URIs.
+    private const string Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+    public static string LoadOrCreate(string path)
+    {
+        if (File.Exists(path))
+        {
+            var existing = File.ReadAllText(path).Trim();
+            if (existing.Length > 0)
+                return existing;
+        }
+        var secret = RandomNumberGenerator.GetString(Alphabet, 32);
+        File.WriteAllText(path, secret);
+        UnixFile.SetMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return secret;
+    }
+
+    /// <summary>Enough of a secret to tell two apart on the console, never the whole of it.</summary>
+    public static string Mask(string secret) => secret.Length <= 8 ? "****" : $"{secret[..2]}****{secret[^2..]}";
+}

@@ -1,0 +1,87 @@
+using Platform.Hosting.Infrastructure;
+
+namespace Platform.Testing;
+
+/// <summary>
+/// The one PostgreSQL + RabbitMQ pair of a test process, in a temporary folder. xunit 2 has no end-of-run
+/// hook, so they are stopped on ProcessExit; a PID file lets the next run stop them if this process is killed.
+/// </summary>
+internal sealed class SharedInfrastructure
+{
+    private static readonly string Root = Path.Combine(Path.GetTempPath(), "platform-test-infrastructure");
+    private static readonly Lazy<Task<SharedInfrastructure>> Started = new(StartAsync);
+
+    private SharedInfrastructure(PostgresServer postgres, RabbitMqServer rabbitMq, TestDirectory directory, PidFile pidFile)
+    {
+        Postgres = postgres;
+        RabbitMq = rabbitMq;
+        Directory = directory;
+        PidFile = pidFile;
+    }
+
+    public static Task<SharedInfrastructure> Instance => Started.Value;
+
+    public PostgresServer Postgres { get; }
+    public RabbitMqServer RabbitMq { get; }
+    private TestDirectory Directory { get; }
+    private PidFile PidFile { get; }
+
+    private static async Task<SharedInfrastructure> StartAsync()
+    {
+        await StopLeftoversOfKilledRunsAsync();
+        var directory = new TestDirectory("infrastructure");
+        var pidFile = new PidFile(Path.Combine(Root, $"{Environment.ProcessId}.pids"));
+        var postgresTask = PostgresServer.StartAsync(new PostgresServerOptions(Path.Combine(directory.Path, "postgres")));
+        var rabbitTask = RabbitMqServer.StartAsync(new RabbitMqServerOptions(Path.Combine(directory.Path, "rabbitmq")));
+        try
+        {
+            await Task.WhenAll(postgresTask, rabbitTask);
+        }
+        catch
+        {
+            if (postgresTask.IsCompletedSuccessfully)
+                await postgresTask.Result.StopAsync();
+            if (rabbitTask.IsCompletedSuccessfully)
+                await rabbitTask.Result.StopAsync();
+            directory.Dispose();
+            throw;
+        }
+        var shared = new SharedInfrastructure(postgresTask.Result, rabbitTask.Result, directory, pidFile);
+        pidFile.Record(shared.Postgres.ProcessId);
+        pidFile.Record(shared.RabbitMq.ProcessId);
+        pidFile.Record(shared.RabbitMq.EpmdProcessId);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => shared.Stop();
+        return shared;
+    }
+
+    private void Stop()
+    {
+        // The test host may be killed soon after the run ends, too soon for a graceful broker shutdown, and the
+        // data is thrown away anyway: SIGKILL each server and whatever it spawned in its process group.
+        foreach (var leader in new[] { Postgres.ProcessId, RabbitMq.ProcessId, RabbitMq.EpmdProcessId }.Where(pid => pid > 1))
+        {
+            PosixSignal.Send(leader, PosixSignal.Kill);
+            foreach (var member in ProcessTable.ProcessGroupMembers(leader))
+                PosixSignal.Send(member, PosixSignal.Kill);
+        }
+        PidFile.Delete();
+        Directory.Dispose();
+    }
+
+    private static async Task StopLeftoversOfKilledRunsAsync()
+    {
+        System.IO.Directory.CreateDirectory(Root);
+        foreach (var file in System.IO.Directory.EnumerateFiles(Root, "*.pids"))
+        {
+            if (int.TryParse(Path.GetFileNameWithoutExtension(file), out var owner) && owner != Environment.ProcessId && PidFile.LiveOwner(file) is null)
+                await PidFile.StopLeftoversAsync(file);
+        }
+        // A test host killed while deleting its folder leaves part of it; the folder name carries the owner's PID.
+        foreach (var folder in System.IO.Directory.EnumerateDirectories(Path.GetTempPath(), "platform-infrastructure-*-*"))
+        {
+            var owner = Path.GetFileName(folder).Split('-')[2];
+            if (int.TryParse(owner, out var pid) && pid != Environment.ProcessId && !ProcessTable.IsRunning(pid))
+                TestDirectory.DeleteQuietly(folder);
+        }
+    }
+}
