@@ -58,12 +58,8 @@ internal sealed class SharedInfrastructure
     {
         // The test host may be killed soon after the run ends, too soon for a graceful broker shutdown, and the
         // data is thrown away anyway: SIGKILL each server and whatever it spawned in its process group.
-        foreach (var leader in new[] { Postgres.ProcessId, RabbitMq.ProcessId, RabbitMq.EpmdProcessId }.Where(pid => pid > 1))
-        {
-            PosixSignal.Send(leader, PosixSignal.Kill);
-            foreach (var member in ProcessTable.ProcessGroupMembers(leader))
-                PosixSignal.Send(member, PosixSignal.Kill);
-        }
+        foreach (var leader in new[] { Postgres.ProcessId, RabbitMq.ProcessId, RabbitMq.EpmdProcessId })
+            ProcessGroup.Kill(leader);
         PidFile.Delete();
         Directory.Dispose();
     }

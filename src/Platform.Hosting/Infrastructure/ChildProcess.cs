@@ -98,13 +98,13 @@ public sealed class ChildProcess : IAsyncDisposable
     /// Sends <paramref name="signal"/>, waits up to <paramref name="grace"/>, then SIGKILLs the process and
     /// whatever is left in its process group, and returns once the process has exited.
     /// </summary>
-    public async Task StopAsync(TimeSpan grace, int signal = PosixSignal.Terminate, CancellationToken ct = default)
+    public async Task StopAsync(TimeSpan grace, int signal = UnixSignal.Terminate, CancellationToken ct = default)
     {
         if (!HasExited)
-            PosixSignal.Send(Id, signal);
+            UnixSignal.Send(Id, signal);
         if (!await WaitForExitAsync(grace, ct))
         {
-            PosixSignal.Send(Id, PosixSignal.Kill);
+            UnixSignal.Send(Id, UnixSignal.Kill);
             await WaitForExitAsync(TimeSpan.FromSeconds(10), ct);
         }
         KillLeftovers();
@@ -114,7 +114,7 @@ public sealed class ChildProcess : IAsyncDisposable
     public void KillLeftovers()
     {
         foreach (var pid in ProcessTable.ProcessGroupMembers(Id))
-            PosixSignal.Send(pid, PosixSignal.Kill);
+            UnixSignal.Send(pid, UnixSignal.Kill);
     }
 
     public async ValueTask DisposeAsync()

@@ -16,6 +16,13 @@ public sealed class PidFile
 
     public string Path { get; }
 
+    /// <summary>Writes the file with no processes yet, marking this run as the data folder's owner.</summary>
+    public void Claim()
+    {
+        lock (_gate)
+            Write();
+    }
+
     /// <summary>Call once the process runs its final program (after setsid/setpriv have exec'd), e.g. once it is healthy.</summary>
     public void Record(int processId)
     {
@@ -72,7 +79,7 @@ public sealed class PidFile
             {
                 ours.Add(entry.ProcessId);
                 say?.Invoke($"Stopping PID {entry.ProcessId} ({string.Join(' ', entry.CommandLine)}) left running by an earlier run.");
-                PosixSignal.Send(entry.ProcessId, PosixSignal.Terminate);
+                UnixSignal.Send(entry.ProcessId, UnixSignal.Terminate);
                 stopped.Add(entry.ProcessId);
             }
         }
@@ -80,13 +87,13 @@ public sealed class PidFile
         while (stopped.Any(ProcessTable.IsRunning) && DateTime.UtcNow < deadline)
             await Task.Delay(100, ct);
         foreach (var pid in stopped.Where(ProcessTable.IsRunning))
-            PosixSignal.Send(pid, PosixSignal.Kill);
+            UnixSignal.Send(pid, UnixSignal.Kill);
         // Each recorded process led its own process group (setsid). A group outliving its leader is still ours
         // (the kernel does not reuse a group's ID while it has members); a reused PID's group is not.
         foreach (var leader in ours)
         {
             foreach (var member in ProcessTable.ProcessGroupMembers(leader))
-                PosixSignal.Send(member, PosixSignal.Kill);
+                UnixSignal.Send(member, UnixSignal.Kill);
         }
         File.Delete(path);
         return stopped;

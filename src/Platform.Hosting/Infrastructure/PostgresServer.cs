@@ -79,44 +79,20 @@ public sealed class PostgresServer : IAsyncDisposable
         }.ConnectionString;
 
     /// <summary>Creates the database unless it exists; safe to call concurrently for the same name.</summary>
-    public async Task CreateDatabaseAsync(string name, CancellationToken ct = default)
-    {
-        ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        await using var connection = new NpgsqlConnection(GetConnectionString());
-        await connection.OpenAsync(ct);
-        await using (var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection))
-        {
-            exists.Parameters.AddWithValue(name);
-            if (await exists.ExecuteScalarAsync(ct) is not null)
-                return;
-        }
-        try
-        {
-            await using var create = new NpgsqlCommand($"CREATE DATABASE {QuoteIdentifier(name)}", connection);
-            await create.ExecuteNonQueryAsync(ct);
-        }
-        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
-        {
-            // Another caller created it between our check and our CREATE: the outcome we wanted.
-        }
-    }
+    public Task CreateDatabaseAsync(string name, CancellationToken ct = default) =>
+        PostgresDatabases.EnsureExistsAsync(GetConnectionString(), name, ct);
 
-    public async Task<bool> DatabaseExistsAsync(string name, CancellationToken ct = default)
-    {
-        await using var connection = new NpgsqlConnection(GetConnectionString());
-        await connection.OpenAsync(ct);
-        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
-        exists.Parameters.AddWithValue(name);
-        return await exists.ExecuteScalarAsync(ct) is not null;
-    }
+    public Task<bool> DatabaseExistsAsync(string name, CancellationToken ct = default) =>
+        PostgresDatabases.ExistsAsync(GetConnectionString(), name, ct);
 
     /// <summary>Fast shutdown (SIGINT: disconnects clients, then checkpoints), SIGKILL if it hangs; waits for exit.</summary>
     public async Task StopAsync(CancellationToken ct = default)
     {
         if (_process is null)
             return;
-        await _process.StopAsync(ShutdownGrace, PosixSignal.Interrupt, ct);
+        await _process.StopAsync(ShutdownGrace, UnixSignal.Interrupt, ct);
         await _process.DisposeAsync();
+        _process = null; // a stopped server has no PID: the number may soon belong to another process
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();
@@ -207,12 +183,12 @@ public sealed class PostgresServer : IAsyncDisposable
         if (lines.Length > 0 && int.TryParse(lines[0].Trim(), out var pid) && pid > 1 && IsPostmasterOf(pid, layout.Cluster))
         {
             output?.Invoke($"Stopping PostgreSQL left running by an earlier run (PID {pid}).");
-            PosixSignal.Send(pid, PosixSignal.Interrupt);
+            UnixSignal.Send(pid, UnixSignal.Interrupt);
             var deadline = DateTime.UtcNow + ShutdownGrace;
             while (ProcessTable.IsRunning(pid) && DateTime.UtcNow < deadline)
                 await Task.Delay(100, ct);
             if (ProcessTable.IsRunning(pid))
-                PosixSignal.Send(pid, PosixSignal.Kill);
+                UnixSignal.Send(pid, UnixSignal.Kill);
             while (ProcessTable.IsRunning(pid))
                 await Task.Delay(100, ct);
         }
@@ -225,8 +201,6 @@ public sealed class PostgresServer : IAsyncDisposable
         var commandLine = ProcessTable.CommandLine(pid);
         return commandLine.Count > 0 && Path.GetFileName(commandLine[0]) == "postgres" && commandLine.Contains(cluster);
     }
-
-    private static string QuoteIdentifier(string name) => $"\"{name.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
 
     private sealed record Layout(string Root)
     {

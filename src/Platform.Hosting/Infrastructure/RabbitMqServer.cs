@@ -99,13 +99,13 @@ public sealed class RabbitMqServer : IAsyncDisposable
     {
         if (_broker is not null)
         {
-            await _broker.StopAsync(ShutdownGrace, PosixSignal.Terminate, ct);
+            await _broker.StopAsync(ShutdownGrace, UnixSignal.Terminate, ct);
             await _broker.DisposeAsync();
             _broker = null;
         }
         if (_epmd is not null)
         {
-            await _epmd.StopAsync(TimeSpan.FromSeconds(5), PosixSignal.Terminate, ct);
+            await _epmd.StopAsync(TimeSpan.FromSeconds(5), UnixSignal.Terminate, ct);
             await _epmd.DisposeAsync();
             _epmd = null;
         }
@@ -195,6 +195,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
             "default_user_tags.administrator = true",
             "log.console = true",
             "log.console.level = info",
+            "log.console.use_colors = false", // our console colours lines per resource; its escape codes would garble them
             "log.file = false",
         ];
         await File.WriteAllLinesAsync(_layout.ConfigFile, config, ct);

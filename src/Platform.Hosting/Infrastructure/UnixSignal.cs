@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Platform.Hosting.Infrastructure;
 
 /// <summary>Sends POSIX signals to one process by PID; .NET itself only offers SIGKILL (Process.Kill).</summary>
-public static partial class PosixSignal
+public static partial class UnixSignal
 {
     public const int Interrupt = 2;
     public const int Kill = 9;

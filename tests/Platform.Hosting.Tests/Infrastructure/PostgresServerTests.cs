@@ -83,7 +83,7 @@ public sealed class PostgresServerTests : IDisposable
     {
         var crashed = await PostgresServer.StartAsync(new PostgresServerOptions(_directory.Path));
         var port = crashed.Port;
-        PosixSignal.Send(crashed.ProcessId, PosixSignal.Kill);
+        UnixSignal.Send(crashed.ProcessId, UnixSignal.Kill);
         await WaitUntilGoneAsync(crashed.ProcessId);
         Assert.True(File.Exists(Path.Combine(_directory.Path, "pgdata", "postmaster.pid")));
 

@@ -1,0 +1,35 @@
+using Platform.Hosting;
+
+var builder = DistributedApplication.CreateBuilder(args);
+
+// Infrastructure: each service owns its database; events travel over RabbitMQ; plugin packages live in the object store.
+var postgres = builder.AddPostgres("postgres");
+var authDb = postgres.AddDatabase("authdb");
+var clustersDb = postgres.AddDatabase("clustersdb");
+var webhooksDb = postgres.AddDatabase("webhooksdb");
+var pluginsDb = postgres.AddDatabase("pluginsdb");
+var messaging = builder.AddRabbitMQ("messaging");
+var objects = builder.AddObjectStore("objects");
+
+var auth = builder.AddProject("auth", "../services/Auth/Platform.Auth.csproj")
+    .WithReference(authDb).WithReference(messaging)
+    .WaitFor(authDb).WaitFor(messaging);
+
+var clusters = builder.AddProject("clusters", "../services/Clusters/Platform.Clusters.csproj")
+    .WithReference(clustersDb).WithReference(messaging).WithReference(auth)
+    .WaitFor(clustersDb).WaitFor(messaging).WaitFor(auth);
+
+var webhooks = builder.AddProject("webhooks", "../services/Webhooks/Platform.Webhooks.csproj")
+    .WithReference(webhooksDb).WithReference(messaging).WithReference(auth)
+    .WaitFor(webhooksDb).WaitFor(messaging).WaitFor(auth);
+
+var plugins = builder.AddProject("plugins", "../services/Plugins/Platform.Plugins.csproj")
+    .WithReference(pluginsDb).WithReference(messaging).WithReference(objects).WithReference(auth)
+    .WaitFor(pluginsDb).WaitFor(messaging).WaitFor(objects).WaitFor(auth);
+
+// The one public entry point: routes to every service.
+builder.AddProject("proxy", "../services/Proxy/Platform.Proxy.csproj").WithHttpPort(8000)
+    .WithReference(auth).WithReference(clusters).WithReference(webhooks).WithReference(plugins)
+    .WaitFor(auth).WaitFor(clusters).WaitFor(webhooks).WaitFor(plugins);
+
+builder.Build().Run();
