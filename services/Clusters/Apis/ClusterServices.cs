@@ -20,5 +20,5 @@ public sealed class ClusterServices(
     public ClusterOptions Options { get; } = options;
     public ClusterChangeSignal Changes { get; } = changes;
     public IClusterBackend Backend { get; } = backend;
-    public ClusterSettings Settings { get; } = settings.Value;
+    public IOptions<ClusterSettings> Settings { get; } = settings;
 }

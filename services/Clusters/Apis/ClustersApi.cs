@@ -102,7 +102,7 @@ public static class ClustersApi
         HttpContext context, [AsParameters] ClusterServices services, string name, CancellationToken cancellationToken)
     {
         var caller = Caller(context);
-        var deadline = DateTimeOffset.UtcNow + services.Settings.WaitTimeout;
+        var deadline = DateTimeOffset.UtcNow + services.Settings.Value.WaitTimeout;
         var wait = WaitRequested(context.Request.Query);
         while (true)
         {

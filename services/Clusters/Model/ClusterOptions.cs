@@ -88,20 +88,20 @@ public sealed partial class ClusterOptions
             switch (field.Target)
             {
                 case "worker_cores":
-                    resources = resources with { Cores = value!.GetValue<double>() };
+                    resources = resources with { Cores = Number(value) };
                     break;
                 case "worker_memory":
-                    resources = resources with { MemoryBytes = (long)(value!.GetValue<double>() * (1L << 30)) };
+                    resources = resources with { MemoryBytes = (long)(Number(value) * (1L << 30)) };
                     break;
                 case "worker_threads":
-                    resources = resources with { Threads = checked((int)value!.GetValue<long>()) };
+                    resources = resources with { Threads = checked((int)Number(value)) };
                     threadsSet = true;
                     break;
                 case "idle_timeout":
-                    resources = resources with { IdleTimeoutSeconds = value!.GetValue<double>() };
+                    resources = resources with { IdleTimeoutSeconds = Number(value) };
                     break;
                 case "start_timeout":
-                    resources = resources with { StartTimeoutSeconds = value!.GetValue<double>() };
+                    resources = resources with { StartTimeoutSeconds = Number(value) };
                     break;
                 case "environment":
                     foreach (var (name, entry) in value!.AsObject())
@@ -167,6 +167,9 @@ public sealed partial class ClusterOptions
         JsonValueKind.False => "False",
         _ => throw new OptionValidationException(field.Field, $"{field.Field}: the value of '{name}' must be a string, number or bool"),
     };
+
+    private static double Number(JsonNode? value) =>
+        OptionField.TryReadNumber(value, out var number) ? number : throw new InvalidOperationException("Validated options hold a non-number where a number belongs.");
 
     private static long? ParseLong(string? text) => string.IsNullOrWhiteSpace(text) ? null : long.Parse(text, CultureInfo.InvariantCulture);
 

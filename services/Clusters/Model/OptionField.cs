@@ -28,6 +28,21 @@ public abstract class OptionField(string field, string? label, string? target)
     protected static string Show(JsonNode? value) => value is null ? "null" : value.ToJsonString();
 
     protected static string Number(double value) => value.ToString("0.############", CultureInfo.InvariantCulture);
+
+    // A JsonValue built from a CLR long will not hand out a double (and vice versa), so numbers are read from their JSON text.
+    public static bool TryReadInteger(JsonNode? node, out long value)
+    {
+        value = 0;
+        return node is JsonValue number && number.GetValueKind() == JsonValueKind.Number
+            && long.TryParse(number.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
+    }
+
+    public static bool TryReadNumber(JsonNode? node, out double value)
+    {
+        value = 0;
+        return node is JsonValue number && number.GetValueKind() == JsonValueKind.Number
+            && double.TryParse(number.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out value) && double.IsFinite(value);
+    }
 }
 
 public sealed class IntegerOptionField : OptionField
@@ -51,7 +66,7 @@ public sealed class IntegerOptionField : OptionField
 
     public override JsonNode? Validate(JsonNode? value)
     {
-        if (value is not JsonValue number || number.GetValueKind() != JsonValueKind.Number || !number.TryGetValue<long>(out var x))
+        if (!TryReadInteger(value, out var x))
         {
             throw Invalid($"{Field} must be an integer, got {Show(value)}");
         }
@@ -92,7 +107,7 @@ public sealed class FloatOptionField : OptionField
     public override JsonNode? Validate(JsonNode? value)
     {
         // Like dask-gateway, an integer is a valid float.
-        if (value is not JsonValue number || number.GetValueKind() != JsonValueKind.Number || !number.TryGetValue<double>(out var x) || !double.IsFinite(x))
+        if (!TryReadNumber(value, out var x))
         {
             throw Invalid($"{Field} must be a float, got {Show(value)}");
         }

@@ -1,0 +1,63 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Platform.Testing;
+
+namespace Platform.Clusters.Tests.Support;
+
+/// <summary>HTTP calls to the Clusters service as one user, each carrying a fresh identity assertion.</summary>
+public sealed class ClustersClient(HttpClient http, TestIdentity identity, string user, bool admin = false, params string[] groups)
+{
+    public string User => user;
+
+    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body = null)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        var (name, value) = identity.Header(user, admin, groups);
+        request.Headers.Add(name, value);
+        if (body is not null)
+        {
+            request.Content = body is string text ? new StringContent(text, System.Text.Encoding.UTF8, "application/json") : JsonContent.Create(body);
+        }
+
+        return await http.SendAsync(request);
+    }
+
+    public async Task<JsonElement> JsonAsync(HttpMethod method, string path, object? body = null, HttpStatusCode expected = HttpStatusCode.OK)
+    {
+        using var response = await SendAsync(method, path, body);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"{method} {path}: expected {(int)expected}, got {(int)response.StatusCode}: {text}");
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    public async Task<string> CreateAsync(object? clusterOptions = null)
+    {
+        var created = await JsonAsync(HttpMethod.Post, "/api/v1/clusters/", new { cluster_options = clusterOptions ?? new { } }, HttpStatusCode.Created);
+        return created.GetProperty("name").GetString()!;
+    }
+
+    public Task<JsonElement> GetAsync(string name, bool wait = false) => JsonAsync(HttpMethod.Get, $"/api/v1/clusters/{name}{(wait ? "?wait" : "")}");
+
+    public Task<JsonElement> DetailsAsync(string name) => JsonAsync(HttpMethod.Get, $"/api/platform/clusters/{name}");
+
+    public Task<JsonElement> ScaleAsync(string name, int count) => JsonAsync(HttpMethod.Post, $"/api/v1/clusters/{name}/scale", new { count });
+
+    public Task<JsonElement> AdaptAsync(string name, int? minimum, int? maximum, bool active = true) =>
+        JsonAsync(HttpMethod.Post, $"/api/v1/clusters/{name}/adapt", new { minimum, maximum, active });
+
+    public async Task StopAsync(string name)
+    {
+        using var response = await SendAsync(HttpMethod.Delete, $"/api/v1/clusters/{name}");
+        Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
+    }
+
+    /// <summary>Follows the cluster with <c>?wait</c> (as dask-gateway's client does) until it reaches <paramref name="status"/>.</summary>
+    public Task<JsonElement> WaitForStatusAsync(string name, string status, TimeSpan? timeout = null) =>
+        Eventually.GetAsync(() => GetAsync(name, wait: true), c => c.GetProperty("status").GetString() == status, timeout ?? TimeSpan.FromSeconds(90), $"cluster {name} to be {status}");
+
+    public Task<JsonElement> WaitForDetailsAsync(string name, Func<JsonElement, bool> done, string what, TimeSpan? timeout = null) =>
+        Eventually.GetAsync(() => DetailsAsync(name), done, timeout ?? TimeSpan.FromSeconds(90), what);
+
+    public static int RunningWorkers(JsonElement details) => details.GetProperty("workers").GetProperty("running").GetInt32();
+}
