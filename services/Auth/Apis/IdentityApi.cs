@@ -71,9 +71,9 @@ public static class IdentityApi
 
     public static async Task<Ok<SigningKeyRotated>> RotateSigningKeyAsync(SigningKeyRing keys, HttpContext context, ILogger<SigningKeyRing> logger)
     {
-        var kid = await keys.RotateAsync(context.RequestAborted);
-        logger.LogInformation("{Admin} rotated the identity signing key; {KeyId} is now current", context.GetPlatformIdentity()?.User, kid);
-        return TypedResults.Ok(new SigningKeyRotated(kid));
+        var change = await keys.RotateAsync(context.RequestAborted);
+        logger.LogInformation("{Admin} rotated the identity signing key; {KeyId} is published and signs from {ActivatesAt}", context.GetPlatformIdentity()?.User, change.KeyId, change.ActivatesAt);
+        return TypedResults.Ok(new SigningKeyRotated(change.KeyId, change.ActivatesAt));
     }
 
     private static JsonHttpResult<ErrorBody> Error(int status, string message) =>

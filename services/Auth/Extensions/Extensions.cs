@@ -25,7 +25,13 @@ internal static class Extensions
         var services = builder.Services;
         services.AddSingleton(options);
         services.AddSingleton(configuration.GetSection("Auth:RateLimit").Get<LoginThrottleOptions>() ?? new LoginThrottleOptions());
-        services.AddSingleton(configuration.GetSection("Auth:SigningKeys").Get<SigningKeyOptions>() ?? new SigningKeyOptions());
+        var signingKeys = configuration.GetSection("Auth:SigningKeys").Get<SigningKeyOptions>() ?? new SigningKeyOptions();
+        if (signingKeys.ActivationDelay < TimeSpan.Zero || signingKeys.RotationCheckInterval <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException("Auth:SigningKeys:ActivationDelay must not be negative and RotationCheckInterval must be positive.");
+        }
+
+        services.AddSingleton(signingKeys);
         services.AddSingleton(configuration.GetSection("Auth:Tokens").Get<ApiTokenOptions>() ?? new ApiTokenOptions());
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, AuthJsonContext.Default));
 

@@ -12,15 +12,25 @@ public sealed class SigningKeyOptions
 
     /// <summary>How often the background check for <see cref="RotationAge"/> runs.</summary>
     public TimeSpan RotationCheckInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// How long a new key is published before it signs. Verifiers refetch the key set on an unknown key id at most every
+    /// 5 s; publishing first means none of them can have fetched a set that lacks the key it is about to meet.
+    /// </summary>
+    public TimeSpan ActivationDelay { get; set; } = TimeSpan.FromSeconds(10);
 }
 
+/// <summary>The outcome of a rotation: the new key and when it starts signing.</summary>
+public sealed record SigningKeyChange(string KeyId, DateTimeOffset ActivatesAt);
+
 /// <summary>
-/// The identity signing keys in authdb: the current one signs, superseded ones stay published (and verify) until every
-/// assertion they can have signed has expired. Every replica reads the current key from the database, so they agree.
+/// The identity signing keys in authdb. A new key is published first and signs from its activation time; the key it
+/// replaces stays published (and verifies) until every assertion it can have signed has expired. Every replica reads
+/// the signing key from the database, so replicas and restarts agree.
 /// </summary>
-public sealed class SigningKeyRing(NpgsqlDataSource database, TimeProvider time) : IIdentityKeyStore, IDisposable
+public sealed class SigningKeyRing(NpgsqlDataSource database, SigningKeyOptions options, TimeProvider time) : IIdentityKeyStore, IDisposable
 {
-    /// <summary>How long a replica keeps signing with a key it has cached after another replica rotated.</summary>
+    /// <summary>How long a replica keeps signing with a key it has cached after another replica's rotation activated.</summary>
     public static readonly TimeSpan CurrentKeyRefresh = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -36,11 +46,10 @@ public sealed class SigningKeyRing(NpgsqlDataSource database, TimeProvider time)
     private readonly ConcurrentDictionary<string, PublicKey> publicKeys = new(StringComparer.Ordinal);
     private CurrentKey? current;
 
-    /// <summary>The signer for the current key, creating the first key if the table is empty.</summary>
+    /// <summary>The signer for the active key, creating the first key if there is none.</summary>
     public async Task<IdentityAssertionSigner> CurrentSignerAsync(CancellationToken cancellationToken)
     {
-        var cached = current;
-        if (cached is not null && time.GetUtcNow() - cached.LoadedAt < CurrentKeyRefresh)
+        if (current is { } cached && time.GetUtcNow() < cached.ValidUntil)
         {
             return cached.Signer;
         }
@@ -48,14 +57,12 @@ public sealed class SigningKeyRing(NpgsqlDataSource database, TimeProvider time)
         await loading.WaitAsync(cancellationToken);
         try
         {
-            cached = current;
-            if (cached is not null && time.GetUtcNow() - cached.LoadedAt < CurrentKeyRefresh)
+            if (current is { } loaded && time.GetUtcNow() < loaded.ValidUntil)
             {
-                return cached.Signer;
+                return loaded.Signer;
             }
 
-            var key = await LoadCurrentAsync(cancellationToken) ?? await CreateFirstKeyAsync(cancellationToken);
-            current = new CurrentKey(key, new IdentityAssertionSigner(key, time), time.GetUtcNow());
+            current = await LoadActiveAsync(cancellationToken) ?? await CreateFirstKeyAsync(cancellationToken);
             return current.Signer;
         }
         finally
@@ -64,12 +71,12 @@ public sealed class SigningKeyRing(NpgsqlDataSource database, TimeProvider time)
         }
     }
 
-    /// <summary>Makes a new key current; the previous one keeps verifying for <see cref="Retention"/>.</summary>
-    public async Task<string> RotateAsync(CancellationToken cancellationToken) =>
+    /// <summary>Publishes a new key that signs after <see cref="SigningKeyOptions.ActivationDelay"/>, superseding the current one then.</summary>
+    public async Task<SigningKeyChange> RotateAsync(CancellationToken cancellationToken) =>
         (await RotateIfOlderThanAsync(TimeSpan.Zero, cancellationToken))!;
 
-    /// <summary>Rotates when the current key is at least <paramref name="age"/> old; replicas checking together rotate once.</summary>
-    public async Task<string?> RotateIfOlderThanAsync(TimeSpan age, CancellationToken cancellationToken)
+    /// <summary>Rotates when the newest key is at least <paramref name="age"/> old; replicas checking together rotate once.</summary>
+    public async Task<SigningKeyChange?> RotateIfOlderThanAsync(TimeSpan age, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -77,7 +84,7 @@ public sealed class SigningKeyRing(NpgsqlDataSource database, TimeProvider time)
         var now = time.GetUtcNow();
         if (age > TimeSpan.Zero)
         {
-            await using var check = new NpgsqlCommand("select created_at from signing_keys where superseded_at is null", connection, transaction);
+            await using var check = new NpgsqlCommand("select activates_at from signing_keys where superseded_at is null", connection, transaction);
             await using var reader = await check.ExecuteReaderAsync(cancellationToken);
             if (!await reader.ReadAsync(cancellationToken) || now - reader.GetFieldValue<DateTimeOffset>(0) < age)
             {
@@ -85,25 +92,26 @@ public sealed class SigningKeyRing(NpgsqlDataSource database, TimeProvider time)
             }
         }
 
+        var activatesAt = now + options.ActivationDelay;
         await using (var supersede = new NpgsqlCommand("update signing_keys set superseded_at = $1 where superseded_at is null", connection, transaction))
         {
-            supersede.Parameters.Add(new() { Value = now });
+            supersede.Parameters.Add(new() { Value = activatesAt });
             await supersede.ExecuteNonQueryAsync(cancellationToken);
         }
 
         using var key = IdentitySigningKey.Generate();
-        await InsertAsync(transaction, key, cancellationToken);
+        await InsertAsync(transaction, key, activatesAt, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         current = null;
-        return key.KeyId;
+        return new SigningKeyChange(key.KeyId, activatesAt);
     }
 
-    /// <summary>The public keys verifiers must know: the current one and those superseded less than <see cref="Retention"/> ago.</summary>
+    /// <summary>The public keys verifiers must know: the coming one, the active one, and those superseded less than <see cref="Retention"/> ago.</summary>
     public async Task<IdentityKeySet> PublishedAsync(CancellationToken cancellationToken)
     {
         await CurrentSignerAsync(cancellationToken);
         await using var command = database.CreateCommand(
-            "select kid, public_key_pem from signing_keys where superseded_at is null or superseded_at > $1 order by created_at desc");
+            "select kid, public_key_pem from signing_keys where superseded_at is null or superseded_at > $1 order by activates_at desc");
         command.Parameters.Add(new() { Value = time.GetUtcNow() - Retention });
         var keys = new List<PublishedIdentityKey>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -119,7 +127,7 @@ public sealed class SigningKeyRing(NpgsqlDataSource database, TimeProvider time)
     public async ValueTask<ECDsa?> FindAsync(string keyId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
-        // A key cached while current may have been superseded since; look again after the refresh interval.
+        // A key cached while not yet superseded may have been since; look again after the refresh interval.
         if (!publicKeys.TryGetValue(keyId, out var known) || (known.SupersededAt is null && now - known.LoadedAt >= CurrentKeyRefresh))
         {
             await using var command = database.CreateCommand("select public_key_pem, superseded_at from signing_keys where kid = $1");
@@ -130,9 +138,10 @@ public sealed class SigningKeyRing(NpgsqlDataSource database, TimeProvider time)
                 return null;
             }
 
-            var key = known?.Key ?? ECDsa.Create();
-            if (known is null)
+            var key = known?.Key;
+            if (key is null)
             {
+                key = ECDsa.Create();
                 key.ImportFromPem(reader.GetString(0));
             }
 
@@ -145,39 +154,60 @@ public sealed class SigningKeyRing(NpgsqlDataSource database, TimeProvider time)
 
     public void Dispose() => loading.Dispose();
 
-    private async Task<IdentitySigningKey?> LoadCurrentAsync(CancellationToken cancellationToken)
+    /// <summary>The newest activated key, cached until the refresh interval passes or a pending key activates.</summary>
+    private async Task<CurrentKey?> LoadActiveAsync(CancellationToken cancellationToken)
     {
-        await using var command = database.CreateCommand("select kid, private_key_pem from signing_keys where superseded_at is null");
+        var now = time.GetUtcNow();
+        await using var command = database.CreateCommand(
+            """
+            select kid, private_key_pem, (select min(activates_at) from signing_keys where activates_at > $1)
+            from signing_keys where activates_at <= $1 order by activates_at desc limit 1
+            """);
+        command.Parameters.Add(new() { Value = now });
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        return await reader.ReadAsync(cancellationToken) ? IdentitySigningKey.FromPrivateKeyPem(reader.GetString(0), reader.GetString(1)) : null;
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        var key = IdentitySigningKey.FromPrivateKeyPem(reader.GetString(0), reader.GetString(1));
+        var validUntil = now + CurrentKeyRefresh;
+        if (!reader.IsDBNull(2) && reader.GetFieldValue<DateTimeOffset>(2) < validUntil)
+        {
+            validUntil = reader.GetFieldValue<DateTimeOffset>(2);
+        }
+
+        return new CurrentKey(new IdentityAssertionSigner(key, time), validUntil);
     }
 
-    private async Task<IdentitySigningKey> CreateFirstKeyAsync(CancellationToken cancellationToken)
+    private async Task<CurrentKey> CreateFirstKeyAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await LockAsync(transaction, cancellationToken);
-        if (await LoadCurrentAsync(cancellationToken) is { } createdMeanwhile)
+        if (await LoadActiveAsync(cancellationToken) is { } createdMeanwhile)
         {
             return createdMeanwhile;
         }
 
+        // Nothing can have verified against an empty set, so the first key signs at once.
         var key = IdentitySigningKey.Generate();
-        await InsertAsync(transaction, key, cancellationToken);
+        await InsertAsync(transaction, key, time.GetUtcNow(), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return key;
+        return new CurrentKey(new IdentityAssertionSigner(key, time), time.GetUtcNow() + CurrentKeyRefresh);
     }
 
-    private async Task InsertAsync(NpgsqlTransaction transaction, IdentitySigningKey key, CancellationToken cancellationToken)
+    private async Task InsertAsync(NpgsqlTransaction transaction, IdentitySigningKey key, DateTimeOffset activatesAt, CancellationToken cancellationToken)
     {
         await using var insert = new NpgsqlCommand(
-            "insert into signing_keys (kid, private_key_pem, public_key_pem, created_at) values ($1, $2, $3, $4)",
+            "insert into signing_keys (kid, private_key_pem, public_key_pem, created_at, activates_at) values ($1, $2, $3, $4, $5)",
             transaction.Connection,
             transaction);
         insert.Parameters.Add(new() { Value = key.KeyId });
         insert.Parameters.Add(new() { Value = key.ExportPrivateKeyPem() });
         insert.Parameters.Add(new() { Value = key.ExportPublicKeyPem() });
         insert.Parameters.Add(new() { Value = time.GetUtcNow() });
+        insert.Parameters.Add(new() { Value = activatesAt });
         await insert.ExecuteNonQueryAsync(cancellationToken);
     }
 
@@ -187,7 +217,7 @@ public sealed class SigningKeyRing(NpgsqlDataSource database, TimeProvider time)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private sealed record CurrentKey(IdentitySigningKey Key, IdentityAssertionSigner Signer, DateTimeOffset LoadedAt);
+    private sealed record CurrentKey(IdentityAssertionSigner Signer, DateTimeOffset ValidUntil);
 
     private sealed record PublicKey(ECDsa Key, DateTimeOffset? SupersededAt, DateTimeOffset LoadedAt);
 }

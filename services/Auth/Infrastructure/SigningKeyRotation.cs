@@ -15,9 +15,9 @@ public sealed class SigningKeyRotation(SigningKeyRing keys, SigningKeyOptions op
         {
             try
             {
-                if (await keys.RotateIfOlderThanAsync(options.RotationAge, stoppingToken) is { } kid)
+                if (await keys.RotateIfOlderThanAsync(options.RotationAge, stoppingToken) is { } change)
                 {
-                    logger.LogInformation("Rotated the identity signing key after {RotationAge}; {KeyId} is now current", options.RotationAge, kid);
+                    logger.LogInformation("Rotated the identity signing key after {RotationAge}; {KeyId} signs from {ActivatesAt}", options.RotationAge, change.KeyId, change.ActivatesAt);
                 }
             }
             catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)

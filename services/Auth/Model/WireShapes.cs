@@ -33,7 +33,9 @@ public sealed record TokenList([property: JsonPropertyName("tokens")] IReadOnlyL
 
 public sealed record SessionsRevoked([property: JsonPropertyName("revoked")] int Revoked);
 
-public sealed record SigningKeyRotated([property: JsonPropertyName("kid")] string KeyId);
+public sealed record SigningKeyRotated(
+    [property: JsonPropertyName("kid")] string KeyId,
+    [property: JsonPropertyName("activatesAt")] DateTimeOffset ActivatesAt);
 
 [JsonSerializable(typeof(CallerIdentity))]
 [JsonSerializable(typeof(CreateTokenRequest))]

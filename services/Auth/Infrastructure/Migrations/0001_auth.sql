@@ -1,10 +1,12 @@
--- Keys that sign identity assertions. The newest (superseded_at is null) signs; superseded ones stay published
--- until every assertion they signed has expired. Shared by all replicas so they sign with the same key.
+-- Keys that sign identity assertions, shared by all replicas so they sign with the same key. A new key is published
+-- before it signs (activates_at), and the key it replaces stays published after superseded_at until every assertion
+-- it signed has expired.
 create table signing_keys (
     kid             text        primary key,
     private_key_pem text        not null,
     public_key_pem  text        not null,
     created_at      timestamptz not null default now(),
+    activates_at    timestamptz not null,
     superseded_at   timestamptz
 );
 create unique index signing_keys_one_current on signing_keys ((true)) where superseded_at is null;
