@@ -27,9 +27,9 @@ var plugins = builder.AddProject("plugins", "../services/Plugins/Platform.Plugin
     .WithReference(pluginsDb).WithReference(messaging).WithReference(objects).WithReference(auth)
     .WaitFor(pluginsDb).WaitFor(messaging).WaitFor(objects).WaitFor(auth);
 
-// The one public entry point: routes to every service.
+// The one public entry point: routes to every service, and learns cluster routes from events.
 builder.AddProject("proxy", "../services/Proxy/Platform.Proxy.csproj").WithHttpPort(8000)
-    .WithReference(auth).WithReference(clusters).WithReference(webhooks).WithReference(plugins)
-    .WaitFor(auth).WaitFor(clusters).WaitFor(webhooks).WaitFor(plugins);
+    .WithReference(messaging).WithReference(auth).WithReference(clusters).WithReference(webhooks).WithReference(plugins)
+    .WaitFor(messaging).WaitFor(auth).WaitFor(clusters).WaitFor(webhooks).WaitFor(plugins);
 
 builder.Build().Run();

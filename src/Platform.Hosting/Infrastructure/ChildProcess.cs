@@ -62,22 +62,34 @@ public sealed class ChildProcess : IAsyncDisposable
         var tail = new OutputTail(info.TailLines);
         var process = new Process { StartInfo = psi, EnableRaisingEvents = true };
         var child = new ChildProcess(process, tail);
-        DataReceivedEventHandler onLine = (_, e) =>
+        var outputClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var errorClosed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        process.OutputDataReceived += (_, e) => OnLine(e.Data, outputClosed);
+        process.ErrorDataReceived += (_, e) => OnLine(e.Data, errorClosed);
+        process.Exited += async (_, _) =>
         {
-            if (e.Data is null)
-                return;
-            tail.Add(e.Data);
-            info.Output?.Invoke(e.Data);
+            // Exit can be seen before the last lines are read, and a failure report needs those lines. Grandchildren
+            // that inherited the pipes may keep them open, so the wait for end-of-output is bounded.
+            await Task.WhenAny(Task.WhenAll(outputClosed.Task, errorClosed.Task), Task.Delay(500));
+            child._exited.TrySetResult(process.ExitCode);
         };
-        process.OutputDataReceived += onLine;
-        process.ErrorDataReceived += onLine;
-        process.Exited += (_, _) => child._exited.TrySetResult(process.ExitCode);
 
         process.Start();
         child.Id = process.Id;
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return child;
+
+        void OnLine(string? line, TaskCompletionSource closed)
+        {
+            if (line is null)
+            {
+                closed.TrySetResult();
+                return;
+            }
+            tail.Add(line);
+            info.Output?.Invoke(line);
+        }
     }
 
     /// <summary>Waits for exit up to <paramref name="timeout"/>; true if it has exited.</summary>

@@ -195,7 +195,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
             "default_user_tags.administrator = true",
             "log.console = true",
             "log.console.level = info",
-            "log.console.use_colors = false", // our console colours lines per resource; its escape codes would garble them
+            "log.console.use_colors = off", // our console colours lines per resource; its escape codes would garble them
             "log.file = false",
         ];
         await File.WriteAllLinesAsync(_layout.ConfigFile, config, ct);
