@@ -1,14 +1,13 @@
 extern alias clusters;
-
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
+using clusters::Platform.Clusters.Backends;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Npgsql;
-using clusters::Platform.Clusters.Backends;
 using Platform.Testing;
 
 // Clusters service benchmark: create → RUNNING through the service against starting the same processes
