@@ -24,19 +24,16 @@ public sealed class IntegrationEventOutbox
         var activity = Activity.Current;
 
         // pg_notify is transactional: the relay is woken only when (and if) this transaction commits.
-        await using var command = new NpgsqlCommand(
-            """
-            insert into outbox_messages (message_id, message_type, body, trace_parent, trace_state) values ($1, $2, $3, $4, $5);
-            select pg_notify('platform_outbox', '');
-            """,
-            connection,
-            transaction);
-        command.Parameters.Add(new() { Value = messageId });
-        command.Parameters.Add(new() { Value = MessageTypeName(typeof(TEvent)) });
-        command.Parameters.Add(new() { Value = JsonSerializer.Serialize(integrationEvent, SerializerOptions), NpgsqlDbType = NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new() { Value = (object?)activity?.Id ?? DBNull.Value });
-        command.Parameters.Add(new() { Value = (object?)activity?.TraceStateString ?? DBNull.Value });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection, transaction);
+        var insert = new NpgsqlBatchCommand("insert into outbox_messages (message_id, message_type, body, trace_parent, trace_state) values ($1, $2, $3, $4, $5)");
+        insert.Parameters.Add(new() { Value = messageId });
+        insert.Parameters.Add(new() { Value = MessageTypeName(typeof(TEvent)) });
+        insert.Parameters.Add(new() { Value = JsonSerializer.Serialize(integrationEvent, SerializerOptions), NpgsqlDbType = NpgsqlDbType.Jsonb });
+        insert.Parameters.Add(new() { Value = (object?)activity?.Id ?? DBNull.Value });
+        insert.Parameters.Add(new() { Value = (object?)activity?.TraceStateString ?? DBNull.Value });
+        batch.BatchCommands.Add(insert);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand($"select pg_notify('{NotificationChannel}', '')"));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
         return messageId;
     }
 

@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 
@@ -34,6 +35,15 @@ public static class MessagingExtensions
             builder.Services.AddHostedService<OutboxRelay>();
         }
 
+        // A bus left half-started by a broker that vanished mid-start cannot be stopped or restarted (MassTransit 8.4),
+        // so a service is not up until its bus is; events committed meanwhile wait in the outbox.
+        builder.Services.AddOptions<MassTransitHostOptions>().Configure(o =>
+        {
+            o.WaitUntilStarted = true;
+            o.StartTimeout = TimeSpan.FromSeconds(60);
+            o.StopTimeout = TimeSpan.FromSeconds(15);
+        });
+
         builder.Services.AddMassTransit(bus =>
         {
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, includeNamespace: false));
@@ -51,6 +61,11 @@ public static class MessagingExtensions
                 rabbit.ConfigureEndpoints(context);
             });
         });
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(broker);
+        builder.Services.AddSingleton<BrokerSupervisor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BrokerSupervisor>());
+        builder.Services.AddHealthChecks().AddCheck<BrokerSupervisor>("broker", tags: ["ready"]);
         return builder;
     }
 

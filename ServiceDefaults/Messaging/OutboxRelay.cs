@@ -155,7 +155,10 @@ public sealed class OutboxRelay(
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(settings.PublishTimeout);
-        await bus.Publish(body, type, context => context.MessageId = message.MessageId, timeout.Token);
+
+        // WaitAsync as well: a publish waiting for a transport that never becomes ready does not always observe its token.
+        await bus.Publish(body, type, context => context.MessageId = message.MessageId, timeout.Token)
+            .WaitAsync(settings.PublishTimeout, cancellationToken);
     }
 
     private async Task PruneAsync(OutboxRelayOptions settings, CancellationToken cancellationToken)

@@ -35,6 +35,9 @@ public static class TelemetryExtensions
             ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
         builder.Logging.AddJsonConsoleWhenRedirected(builder.Configuration);
 
+        // Npgsql logs every command at Information; its spans already carry that. Configuration can still lower it.
+        builder.Logging.AddFilter("Npgsql", LogLevel.Warning);
+
         if (exportEnabled)
         {
             builder.Logging.AddOpenTelemetry(logging =>

@@ -94,24 +94,29 @@ public sealed class RabbitMqServer : IAsyncDisposable
         StartupTime = stopwatch.Elapsed;
     }
 
-    /// <summary>SIGTERM (the node shuts down cleanly), SIGKILL after a grace period; then its epmd. Waits for both to exit.</summary>
+    /// <summary>
+    /// SIGTERM (the node shuts down cleanly), SIGKILL after a grace period; its epmd at the same time, because a
+    /// host that dies during the broker's graceful stop would otherwise leave an epmd running forever (the broker
+    /// finishes stopping without it). Waits for both to exit.
+    /// </summary>
     public async Task StopAsync(CancellationToken ct = default)
     {
-        if (_broker is not null)
-        {
-            await _broker.StopAsync(ShutdownGrace, UnixSignal.Terminate, ct);
-            await _broker.DisposeAsync();
-            _broker = null;
-        }
-        if (_epmd is not null)
-        {
-            await _epmd.StopAsync(TimeSpan.FromSeconds(5), UnixSignal.Terminate, ct);
-            await _epmd.DisposeAsync();
-            _epmd = null;
-        }
+        var broker = _broker;
+        var epmd = _epmd;
+        _broker = null;
+        _epmd = null;
+        await Task.WhenAll(StopAsync(broker, ShutdownGrace, ct), StopAsync(epmd, TimeSpan.FromSeconds(5), ct));
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();
+
+    private static async Task StopAsync(ChildProcess? process, TimeSpan grace, CancellationToken ct)
+    {
+        if (process is null)
+            return;
+        await process.StopAsync(grace, UnixSignal.Terminate, ct);
+        await process.DisposeAsync();
+    }
 
     private async Task StartEpmdAsync(CancellationToken ct)
     {
