@@ -18,8 +18,8 @@ public abstract class Resource
 {
     protected Resource(string name)
     {
-        if (string.IsNullOrEmpty(name) || !name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
-            throw new ArgumentException($"Resource name '{name}' must be lower-case letters, digits and '-': it becomes part of environment variable names and folders.", nameof(name));
+        if (string.IsNullOrEmpty(name) || !name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c is '-' or '_'))
+            throw new ArgumentException($"Resource name '{name}' must be lower-case letters, digits, '-' and '_': it becomes part of environment variable names and folders.", nameof(name));
         Name = name;
     }
 

@@ -78,7 +78,8 @@ public sealed class PidFile
             else if (ProcessTable.CommandLine(entry.ProcessId).SequenceEqual(entry.CommandLine))
             {
                 ours.Add(entry.ProcessId);
-                say?.Invoke($"Stopping PID {entry.ProcessId} ({string.Join(' ', entry.CommandLine)}) left running by an earlier run.");
+                var commandLine = string.Join(' ', entry.CommandLine);
+                say?.Invoke($"Stopping PID {entry.ProcessId} ({(commandLine.Length > 100 ? commandLine[..100] + "..." : commandLine)}) left running by an earlier run.");
                 UnixSignal.Send(entry.ProcessId, UnixSignal.Terminate);
                 stopped.Add(entry.ProcessId);
             }
