@@ -114,7 +114,7 @@ public sealed class SecretLoggingTests(InfrastructureFixture infrastructure, Jup
             var root = await auth.AssertionForAsync("root", Password);
             using var rotate = await auth.Client().SendAsync(AsUser(HttpMethod.Post, "/api/identity/keys/rotate", root));
             Assert.Equal(HttpStatusCode.OK, rotate.StatusCode);
-            foreach (var pem in await AuthDatabase.PrivateKeyPemsAsync(auth.ConnectionString))
+            foreach (var pem in await AuthDatabase.StoredPrivateKeysAsync(auth.ConnectionString))
             {
                 secrets.Add(pem);
                 secrets.AddRange(pem.Split('\n').Where(line => line.Length > 20 && !line.StartsWith("-----", StringComparison.Ordinal)));

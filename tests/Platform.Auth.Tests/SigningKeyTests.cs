@@ -132,6 +132,37 @@ public sealed class SigningKeyTests(InfrastructureFixture infrastructure) : IAsy
         Assert.True((await rotating.RemoteVerifier().VerifyAsync(before)).IsValid);
     }
 
+    [Fact]
+    public async Task With_a_protection_key_the_stored_private_key_is_sealed_and_still_signs_after_a_restart()
+    {
+        var protectedSettings = new Dictionary<string, string?>(Settings)
+        {
+            ["Auth:SigningKeys:ProtectionKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        };
+        await using var first = await StartAsync(infrastructure, protectedSettings);
+        var before = await first.AssertionForAsync("judy", Password);
+
+        var stored = Assert.Single(await AuthDatabase.StoredPrivateKeysAsync(first.ConnectionString));
+        await first.DisposeAsync();
+        await using var restarted = Start(infrastructure, first.ConnectionString, protectedSettings);
+        var after = await restarted.AssertionForAsync("judy", Password);
+
+        Assert.StartsWith("aes-256-gcm:", stored, StringComparison.Ordinal);
+        Assert.DoesNotContain("PRIVATE KEY", stored, StringComparison.Ordinal);
+        Assert.Equal(KeyIdOf(before), KeyIdOf(after));
+        Assert.True((await restarted.RemoteVerifier().VerifyAsync(after)).IsValid);
+    }
+
+    [Fact]
+    public async Task Without_a_protection_key_the_private_key_is_stored_as_pem()
+    {
+        await auth.AssertionForAsync("judy", Password);
+
+        var stored = Assert.Single(await AuthDatabase.StoredPrivateKeysAsync(auth.ConnectionString));
+
+        Assert.StartsWith("-----BEGIN PRIVATE KEY-----", stored, StringComparison.Ordinal);
+    }
+
     private async Task<List<string>> PublishedKeyIdsAsync()
     {
         using var published = await auth.Client().GetAsync("/api/identity/keys");

@@ -32,6 +32,7 @@ internal static class Extensions
         }
 
         services.AddSingleton(signingKeys);
+        services.AddSingleton(new SigningKeyProtection(configuration["Auth:SigningKeys:ProtectionKey"]));
         services.AddSingleton(configuration.GetSection("Auth:Tokens").Get<ApiTokenOptions>() ?? new ApiTokenOptions());
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, AuthJsonContext.Default));
 

@@ -28,7 +28,7 @@ public sealed record SigningKeyChange(string KeyId, DateTimeOffset ActivatesAt);
 /// replaces stays published (and verifies) until every assertion it can have signed has expired. Every replica reads
 /// the signing key from the database, so replicas and restarts agree.
 /// </summary>
-public sealed class SigningKeyRing(NpgsqlDataSource database, SigningKeyOptions options, TimeProvider time) : IIdentityKeyStore, IDisposable
+public sealed class SigningKeyRing(NpgsqlDataSource database, SigningKeyOptions options, SigningKeyProtection protection, TimeProvider time) : IIdentityKeyStore, IDisposable
 {
     /// <summary>How long a replica keeps signing with a key it has cached after another replica's rotation activated.</summary>
     public static readonly TimeSpan CurrentKeyRefresh = TimeSpan.FromSeconds(30);
@@ -160,7 +160,7 @@ public sealed class SigningKeyRing(NpgsqlDataSource database, SigningKeyOptions 
         var now = time.GetUtcNow();
         await using var command = database.CreateCommand(
             """
-            select kid, private_key_pem, (select min(activates_at) from signing_keys where activates_at > $1)
+            select kid, private_key, (select min(activates_at) from signing_keys where activates_at > $1)
             from signing_keys where activates_at <= $1 order by activates_at desc limit 1
             """);
         command.Parameters.Add(new() { Value = now });
@@ -170,7 +170,7 @@ public sealed class SigningKeyRing(NpgsqlDataSource database, SigningKeyOptions 
             return null;
         }
 
-        var key = IdentitySigningKey.FromPrivateKeyPem(reader.GetString(0), reader.GetString(1));
+        var key = IdentitySigningKey.FromPrivateKeyPem(reader.GetString(0), protection.Unprotect(reader.GetString(1)));
         var validUntil = now + CurrentKeyRefresh;
         if (!reader.IsDBNull(2) && reader.GetFieldValue<DateTimeOffset>(2) < validUntil)
         {
@@ -200,11 +200,11 @@ public sealed class SigningKeyRing(NpgsqlDataSource database, SigningKeyOptions 
     private async Task InsertAsync(NpgsqlTransaction transaction, IdentitySigningKey key, DateTimeOffset activatesAt, CancellationToken cancellationToken)
     {
         await using var insert = new NpgsqlCommand(
-            "insert into signing_keys (kid, private_key_pem, public_key_pem, created_at, activates_at) values ($1, $2, $3, $4, $5)",
+            "insert into signing_keys (kid, private_key, public_key_pem, created_at, activates_at) values ($1, $2, $3, $4, $5)",
             transaction.Connection,
             transaction);
         insert.Parameters.Add(new() { Value = key.KeyId });
-        insert.Parameters.Add(new() { Value = key.ExportPrivateKeyPem() });
+        insert.Parameters.Add(new() { Value = protection.Protect(key.ExportPrivateKeyPem()) });
         insert.Parameters.Add(new() { Value = key.ExportPublicKeyPem() });
         insert.Parameters.Add(new() { Value = time.GetUtcNow() });
         insert.Parameters.Add(new() { Value = activatesAt });

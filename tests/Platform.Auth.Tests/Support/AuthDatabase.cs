@@ -39,11 +39,11 @@ public static class AuthDatabase
         }
     }
 
-    public static async Task<IReadOnlyList<string>> PrivateKeyPemsAsync(string connectionString)
+    public static async Task<IReadOnlyList<string>> StoredPrivateKeysAsync(string connectionString)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("select private_key_pem from signing_keys", connection);
+        await using var command = new NpgsqlCommand("select private_key from signing_keys", connection);
         var pems = new List<string>();
         await using var reader = await command.ExecuteReaderAsync();
         while (await reader.ReadAsync())

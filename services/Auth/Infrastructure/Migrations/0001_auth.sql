@@ -1,9 +1,9 @@
 -- Keys that sign identity assertions, shared by all replicas so they sign with the same key. A new key is published
 -- before it signs (activates_at), and the key it replaces stays published after superseded_at until every assertion
--- it signed has expired.
+-- it signed has expired. private_key is PEM, or AES-GCM sealed PEM when Auth:SigningKeys:ProtectionKey is set.
 create table signing_keys (
     kid             text        primary key,
-    private_key_pem text        not null,
+    private_key     text        not null,
     public_key_pem  text        not null,
     created_at      timestamptz not null default now(),
     activates_at    timestamptz not null,
