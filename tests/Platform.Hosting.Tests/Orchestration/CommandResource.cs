@@ -4,10 +4,12 @@ using Platform.Hosting.Orchestration;
 namespace Platform.Hosting.Tests.Orchestration;
 
 /// <summary>
-/// A plain command as a resource, to drive the supervisor with real processes: healthy once running,
-/// or, with <c>exitsDuringStart</c>, a start-up that fails when the command exits.
+/// A plain command as a resource, to drive the supervisor with real processes: healthy once running;
+/// with <c>exitsDuringStart</c>, a start-up that fails when the command exits; with <c>neverHealthy</c>,
+/// a start-up that only ends when cancelled.
 /// </summary>
-internal sealed class CommandResource(string name, string fileName, string[] arguments, bool exitsDuringStart = false) : Resource(name)
+internal sealed class CommandResource(string name, string fileName, string[] arguments, bool exitsDuringStart = false, bool neverHealthy = false)
+    : Resource(name)
 {
     private ChildProcess? _process;
 
@@ -28,6 +30,8 @@ internal sealed class CommandResource(string name, string fileName, string[] arg
             var code = await _process.Exited.WaitAsync(ct);
             throw new InfrastructureException($"'{Name}' exited with code {code}.", _process.Tail.Lines);
         }
+        if (neverHealthy)
+            await Task.Delay(Timeout.Infinite, ct);
     }
 
     internal override async Task StopAsync(CancellationToken ct)

@@ -58,6 +58,30 @@ public sealed class ProcessSupervisorTests : IDisposable
     }
 
     [Fact]
+    public async Task Stopping_during_start_up_stops_what_was_already_started()
+    {
+        var builder = Builder();
+        var ready = builder.AddResource(new CommandResource("ready", "sleep", ["600"]));
+        var slow = builder.AddResource(new CommandResource("slow", "sleep", ["601"], neverHealthy: true)).WaitFor(ready);
+        using var stop = new CancellationTokenSource();
+
+        var run = builder.Build().RunAsync(new ConsoleOutput(_output, useColour: false), stop.Token);
+        await WaitForOutputAsync("ready is ready");
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10)))
+        {
+            while (slow.Resource.StartedProcessIds.Count == 0)
+                await Task.Delay(20, timeout.Token);
+        }
+        await stop.CancelAsync();
+        var exitCode = await run.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("Start-up interrupted.", _output.ToString(), StringComparison.Ordinal);
+        Assert.False(ProcessTable.IsRunning(ready.Resource.StartedProcessIds[0]));
+        Assert.False(ProcessTable.IsRunning(slow.Resource.StartedProcessIds[0]));
+    }
+
+    [Fact]
     public async Task A_port_in_use_is_reported_with_its_holder_before_anything_starts()
     {
         using var occupant = new TcpListener(IPAddress.Loopback, 0);
