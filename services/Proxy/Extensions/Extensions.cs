@@ -1,12 +1,100 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Options;
+using Platform.Proxy.Forwarding;
+using Platform.Proxy.IntegrationEvents.EventHandling;
+using Platform.Proxy.Routing;
+using Platform.Proxy.Sni;
 using Platform.ServiceDefaults.Messaging;
 
 namespace Platform.Proxy.Extensions;
 
 /// <summary>The Proxy service owns the public port: HTTP front door and TLS-SNI passthrough to schedulers.</summary>
-internal static class Extensions
+public static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddPlatformMessaging();
+        var services = builder.Services;
+        services.AddSingleton<RouteTable>();
+        services.AddSingleton<SniRouter>();
+        services.AddHttpForwarder();
+        services.AddSingleton<BackendForwarding>();
+        services.AddOptions<ForwardAuthOptions>()
+            .BindConfiguration("Proxy:ForwardAuth")
+            .Configure<IConfiguration>((o, configuration) => o.ProxyToken ??= configuration["Proxy:Token"]);
+        services.AddOptions<RouteSyncOptions>().BindConfiguration("Proxy:Routes");
+        services.AddHttpClient(nameof(ForwardAuth), c => c.Timeout = TimeSpan.FromSeconds(10))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, UseCookies = false, AllowAutoRedirect = false });
+        services.AddHttpClient(nameof(RouteTableSync), c => c.Timeout = TimeSpan.FromSeconds(10))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, UseCookies = false, AllowAutoRedirect = false });
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<ForwardAuth>(sp, sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(ForwardAuth))));
+        services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RouteTableSync>(sp, sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(RouteTableSync))));
+        services.AddHostedService(sp => sp.GetRequiredService<RouteTableSync>());
+
+        // Every Proxy instance needs every cluster event, so its queues are its own and vanish with it (routes are
+        // rebuilt from Clusters at start-up); the handlers only add or remove routes, so redelivery is harmless.
+        var instance = $"{Environment.MachineName}-{Guid.NewGuid().ToString("N")[..8]}".ToLowerInvariant();
+        builder.AddPlatformMessaging(bus =>
+        {
+            bus.AddConsumer<ClusterRunningHandler>().Endpoint(e => { e.InstanceId = instance; e.Temporary = true; });
+            bus.AddConsumer<ClusterStoppedHandler>().Endpoint(e => { e.InstanceId = instance; e.Temporary = true; });
+            bus.AddConsumer<ClusterFailedHandler>().Endpoint(e => { e.InstanceId = instance; e.Temporary = true; });
+        });
+
+        services.AddOptions<KestrelServerOptions>().Configure<SniRouter, IConfiguration>(ConfigurePublicPort);
+    }
+
+    public static WebApplication MapProxy(this WebApplication app)
+    {
+        app.MapDefaultEndpoints();
+        Apis.ProxyApi.MapProxyApi(app);
+        app.MapDashboards();
+        app.MapApiForwarding();
+        return app;
+    }
+
+    /// <summary>
+    /// Every HTTP endpoint first passes the SNI router; with <c>Proxy:Certificate:Path</c> it then speaks HTTPS.
+    /// <c>Proxy:SniPort</c> adds a port that only splices (everything else is closed).
+    /// </summary>
+    private static void ConfigurePublicPort(KestrelServerOptions kestrel, SniRouter router, IConfiguration configuration)
+    {
+        var certificate = LoadCertificate(configuration);
+        var sniPort = configuration.GetValue<int?>("Proxy:SniPort") ?? 0;
+        kestrel.ConfigureEndpointDefaults(listen =>
+        {
+            if (sniPort > 0 && listen.IPEndPoint?.Port == sniPort)
+            {
+                return;
+            }
+
+            listen.Use(next => connection => router.OnConnectionAsync(connection, next, otherTlsToNext: certificate is not null));
+            if (certificate is not null)
+            {
+                listen.UseHttps(certificate);
+            }
+        });
+
+        if (sniPort > 0)
+        {
+            var address = IPAddress.Parse(configuration["Proxy:SniAddress"] ?? "0.0.0.0");
+            kestrel.Listen(address, sniPort, listen => listen.Use(_ => connection => router.OnConnectionAsync(connection, null, otherTlsToNext: false)));
+        }
+    }
+
+    private static X509Certificate2? LoadCertificate(IConfiguration configuration)
+    {
+        var path = configuration["Proxy:Certificate:Path"];
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return null;
+        }
+
+        var keyPath = configuration["Proxy:Certificate:KeyPath"];
+        var password = configuration["Proxy:Certificate:Password"];
+        return path.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".p12", StringComparison.OrdinalIgnoreCase)
+            ? X509CertificateLoader.LoadPkcs12FromFile(path, password)
+            : X509Certificate2.CreateFromPemFile(path, string.IsNullOrWhiteSpace(keyPath) ? null : keyPath);
     }
 }

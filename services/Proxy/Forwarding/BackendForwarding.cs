@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Net.Http.Headers;
+using Platform.ServiceDefaults.Configuration;
+using Platform.ServiceDefaults.Errors;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Platform.Proxy.Forwarding;
+
+/// <summary>
+/// The shared machinery of both forwarders: one pooled connection handler for all backends (no system proxy, no
+/// redirects, no cookie jar: cookies are the client's business), YARP's forwarder, and backend addresses by service name.
+/// </summary>
+public sealed class BackendForwarding(IHttpForwarder forwarder, ServiceEndpointResolver services, ILogger<BackendForwarding> logger) : IDisposable
+{
+    private static readonly ForwarderRequestConfig RequestConfig = new() { ActivityTimeout = TimeSpan.FromSeconds(100) };
+
+    private readonly HttpMessageInvoker invoker = new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AllowAutoRedirect = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        UseCookies = false,
+        EnableMultipleHttp2Connections = true,
+        ConnectTimeout = TimeSpan.FromSeconds(15),
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+        ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
+    });
+
+    public Uri? Resolve(string service) => services.Resolve(service);
+
+    /// <summary>Forwards the request to <paramref name="destination"/> (a base address; the path comes from <paramref name="transformer"/>).</summary>
+    public async Task ForwardAsync(HttpContext context, string destination, HttpTransformer transformer)
+    {
+        var error = await forwarder.SendAsync(context, destination, invoker, RequestConfig, transformer);
+        if (error != ForwarderError.None && !context.Response.HasStarted)
+        {
+            var reason = context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message;
+            logger.LogWarning("Forwarding {Path} to {Destination} failed: {Error} {Reason}", context.Request.Path.Value, destination, error, reason);
+            await JsonErrors.WriteAsync(context, StatusCodes.Status502BadGateway, "Upstream service unavailable");
+        }
+    }
+
+    public void Dispose() => invoker.Dispose();
+}
+
+/// <summary>
+/// YARP's default copy of the request and response, plus: identity headers replaced by Auth's assertion, the request
+/// sent to <see cref="PathOverride"/> when set, and Auth's <c>Set-Cookie</c> (a new session) handed to the client.
+/// </summary>
+public sealed class PlatformTransformer : HttpTransformer
+{
+    public string? Assertion { get; init; }
+    public IReadOnlyList<string> SetCookies { get; init; } = [];
+    public PathString? PathOverride { get; init; }
+
+    /// <summary>For dashboards: cluster code must not see the platform credentials that reached the Proxy.</summary>
+    public bool StripCredentials { get; init; }
+
+    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+        if (PathOverride is { } path)
+        {
+            proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, path, httpContext.Request.QueryString);
+        }
+
+        IdentityHeaders.Replace(proxyRequest.Headers, Assertion);
+        if (StripCredentials)
+        {
+            proxyRequest.Headers.Remove(HeaderNames.Authorization);
+            if (httpContext.Request.Cookies.ContainsKey(ForwardAuth.SessionCookie))
+            {
+                proxyRequest.Headers.Remove(HeaderNames.Cookie);
+                var others = httpContext.Request.Cookies.Where(c => c.Key != ForwardAuth.SessionCookie).Select(c => $"{c.Key}={c.Value}").ToList();
+                if (others.Count > 0)
+                {
+                    proxyRequest.Headers.TryAddWithoutValidation(HeaderNames.Cookie, string.Join("; ", others));
+                }
+            }
+        }
+    }
+
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        var result = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        foreach (var cookie in SetCookies)
+        {
+            httpContext.Response.Headers.Append(HeaderNames.SetCookie, cookie);
+        }
+
+        return result;
+    }
+}

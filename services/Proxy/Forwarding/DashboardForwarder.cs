@@ -1,0 +1,58 @@
+using Platform.Proxy.Routing;
+using Platform.ServiceDefaults.Errors;
+
+namespace Platform.Proxy.Forwarding;
+
+/// <summary>
+/// <c>/clusters/{name}/...</c> → that cluster's dashboard with the prefix stripped (WebSockets included), for the
+/// cluster's owner and admins only.
+/// </summary>
+public static class DashboardForwarder
+{
+    public static IEndpointRouteBuilder MapDashboards(this IEndpointRouteBuilder app)
+    {
+        app.Map("/clusters/{name}", RedirectToSlash);
+        app.Map("/clusters/{name}/{**rest}", ForwardAsync);
+        return app;
+    }
+
+    public static IResult RedirectToSlash(HttpContext context, string name) =>
+        TypedResults.Redirect($"{context.Request.PathBase}/clusters/{Uri.EscapeDataString(name)}/{context.Request.QueryString}");
+
+    public static bool MayView(Caller caller, ClusterRoute route) =>
+        caller.IsAdmin || string.Equals(caller.User, route.Owner, StringComparison.Ordinal);
+
+    public static async Task ForwardAsync(HttpContext context, string name, string? rest, RouteTable routes, BackendForwarding forwarding, ForwardAuth auth)
+    {
+        if (!routes.TryGet(name, out var route) || route.Dashboard is null)
+        {
+            await JsonErrors.WriteAsync(context, StatusCodes.Status404NotFound, $"Cluster {name} has no dashboard here");
+            return;
+        }
+
+        var answer = await auth.IdentifyAsync(context);
+        if (answer.Caller is null)
+        {
+            await answer.WriteRefusalAsync(context);
+            return;
+        }
+
+        if (!MayView(answer.Caller, route))
+        {
+            await JsonErrors.WriteAsync(context, StatusCodes.Status403Forbidden, $"User {answer.Caller.User} lacks permissions to view cluster {name}");
+            return;
+        }
+
+        var prefixLength = "/clusters/".Length + name.Length;
+        var raw = context.Request.Path.Value ?? "/";
+        var path = raw.Length > prefixLength ? raw[prefixLength..] : "/";
+        var basePath = route.Dashboard.AbsolutePath.TrimEnd('/');
+        await forwarding.ForwardAsync(context, route.Dashboard.GetLeftPart(UriPartial.Authority), new PlatformTransformer
+        {
+            Assertion = null,
+            SetCookies = answer.SetCookies,
+            PathOverride = new PathString(basePath + (path.StartsWith('/') ? path : "/" + path)),
+            StripCredentials = true,
+        });
+    }
+}
