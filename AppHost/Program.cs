@@ -28,7 +28,7 @@ var plugins = builder.AddProject("plugins", "../services/Plugins/Platform.Plugin
     .WaitFor(pluginsDb).WaitFor(messaging).WaitFor(objects).WaitFor(auth);
 
 // The one public entry point: routes to every service, and learns cluster routes from events.
-builder.AddProject("proxy", "../services/Proxy/Platform.Proxy.csproj").WithHttpPort(8000)
+builder.AddProject("proxy", "../services/Proxy/Platform.Proxy.csproj").WithHttpPort(8000).WithExternalHttpEndpoints()
     .WithReference(messaging).WithReference(auth).WithReference(clusters).WithReference(webhooks).WithReference(plugins)
     .WaitFor(messaging).WaitFor(auth).WaitFor(clusters).WaitFor(webhooks).WaitFor(plugins);
 

@@ -1,5 +1,6 @@
 using Platform.Hosting.Infrastructure;
 using Platform.Hosting.Orchestration;
+using Platform.Hosting.Publishing;
 
 namespace Platform.Hosting;
 
@@ -34,6 +35,8 @@ public sealed class DistributedApplication
     {
         try
         {
+            if (_builder.Command == "publish")
+                return Publish(console);
             if (_builder.Command != "run")
                 return Unknown(console, _builder.Command);
             using var supervisor = new ProcessSupervisor(_builder, Graph, console);
@@ -46,9 +49,20 @@ public sealed class DistributedApplication
         }
     }
 
+    private int Publish(ConsoleOutput console)
+    {
+        var output = Path.GetFullPath(_builder.Configuration["output"] is { Length: > 0 } configured
+            ? configured
+            : Path.Combine(_builder.RepositoryRoot, "deploy"));
+        foreach (var file in ManifestPublisher.Publish(_builder.Resources, output))
+            console.Info($"wrote {Path.GetRelativePath(Environment.CurrentDirectory, file)}");
+        console.Info($"Kubernetes manifests are in {output}: apply with kubectl apply -k {Path.Combine(output, "overlays", "pi")} (secrets.env is git-ignored).");
+        return 0;
+    }
+
     private static int Unknown(ConsoleOutput console, string command)
     {
-        console.Error($"Unknown command '{command}'. Use no command to run the application.");
+        console.Error($"Unknown command '{command}'. Use no command to run the application, or 'publish [--output <folder>]'.");
         return 2;
     }
 }

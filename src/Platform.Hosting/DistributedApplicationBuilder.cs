@@ -22,11 +22,14 @@ public sealed class DistributedApplicationBuilder
         BuildConfiguration = options.BuildConfiguration ?? Metadata(entry, "AppHostConfiguration") ?? "Debug";
         DataDirectory = Path.GetFullPath(Configuration["Platform:DataDirectory"] is { Length: > 0 } configured
             ? configured
-            : Path.Combine(RepositoryRoot(AppHostDirectory), ".platform-data"));
+            : Path.Combine(RepositoryRoot, ".platform-data"));
         Ports = new PortAllocator(Configuration);
     }
 
     public IConfiguration Configuration { get; }
+
+    /// <summary>The nearest folder above the AppHost holding .git or a solution; the AppHost's parent otherwise.</summary>
+    public string RepositoryRoot => FindRepositoryRoot(AppHostDirectory);
 
     public string AppHostDirectory { get; }
 
@@ -68,8 +71,7 @@ public sealed class DistributedApplicationBuilder
     private static string? Metadata(Assembly? assembly, string key) =>
         assembly?.GetCustomAttributes<AssemblyMetadataAttribute>().FirstOrDefault(a => a.Key == key)?.Value;
 
-    /// <summary>The nearest folder above the AppHost holding .git or a solution; the AppHost's parent otherwise.</summary>
-    private static string RepositoryRoot(string appHostDirectory)
+    private static string FindRepositoryRoot(string appHostDirectory)
     {
         for (var directory = new DirectoryInfo(appHostDirectory); directory is not null; directory = directory.Parent)
         {

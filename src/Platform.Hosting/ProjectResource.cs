@@ -28,6 +28,9 @@ public sealed class ProjectResource : Resource
 
     public override string DisplayEndpoint => Url;
 
+    /// <summary>Reachable from outside the cluster when published (a LoadBalancer service); locally every port is loopback.</summary>
+    public bool HasExternalHttpEndpoints { get; internal set; }
+
     public override IReadOnlyList<int> ProcessIds => _process is { HasExited: false } p ? [p.Id] : [];
 
     public override IReadOnlyList<string> RecentOutput => _process?.Tail.Lines ?? [];

@@ -49,6 +49,14 @@ public static class ResourceBuilderExtensions
         return project;
     }
 
+    /// <summary>Marks the project as the public entry point: published with a LoadBalancer service.</summary>
+    public static IResourceBuilder<ProjectResource> WithExternalHttpEndpoints(this IResourceBuilder<ProjectResource> project)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        project.Resource.HasExternalHttpEndpoints = true;
+        return project;
+    }
+
     /// <summary>Injects <c>ConnectionStrings__&lt;name&gt;</c>.</summary>
     public static IResourceBuilder<ProjectResource> WithReference<T>(this IResourceBuilder<ProjectResource> project, IResourceBuilder<T> source)
         where T : Resource, IResourceWithConnectionString
