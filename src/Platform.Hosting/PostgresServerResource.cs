@@ -59,7 +59,7 @@ public sealed class PostgresServerResource : Resource, IResourceWithConnectionSt
         }, ct);
         _connectionString = _server.GetConnectionString();
         Note = $"PostgreSQL from {Path.GetDirectoryName(ExecutableSearch.PostgresBinDirectory())}, started in {_server.StartupTime.TotalSeconds:0.0} s";
-        context.PidFile.Record(_server.ProcessId);
+        context.PidFile.Record(_server.ProcessId, UnixSignal.Interrupt); // SIGTERM would wait for every client to leave
     }
 
     internal override async Task StopAsync(CancellationToken ct)

@@ -47,7 +47,7 @@ internal sealed class SharedInfrastructure
             throw;
         }
         var shared = new SharedInfrastructure(postgresTask.Result, rabbitTask.Result, directory, pidFile);
-        pidFile.Record(shared.Postgres.ProcessId);
+        pidFile.Record(shared.Postgres.ProcessId, UnixSignal.Interrupt);
         pidFile.Record(shared.RabbitMq.ProcessId);
         pidFile.Record(shared.RabbitMq.EpmdProcessId);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => shared.Stop();
@@ -56,9 +56,17 @@ internal sealed class SharedInfrastructure
 
     private void Stop()
     {
-        // The test host may be killed soon after the run ends, too soon for a graceful broker shutdown, and the
-        // data is thrown away anyway: SIGKILL each server and whatever it spawned in its process group.
-        foreach (var leader in new[] { Postgres.ProcessId, RabbitMq.ProcessId, RabbitMq.EpmdProcessId })
+        // The test host may be killed soon after the run ends, so there is no time for the launchers' graceful
+        // stops. A PostgreSQL killed outright leaks its shared memory, though, and its fast shutdown takes a
+        // fraction of a second: ask everything to stop, wait briefly, then SIGKILL whatever is left.
+        var leaders = new[] { Postgres.ProcessId, RabbitMq.ProcessId, RabbitMq.EpmdProcessId };
+        UnixSignal.Send(Postgres.ProcessId, UnixSignal.Interrupt);
+        UnixSignal.Send(RabbitMq.ProcessId, UnixSignal.Terminate);
+        UnixSignal.Send(RabbitMq.EpmdProcessId, UnixSignal.Terminate);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(3);
+        while (leaders.Any(ProcessTable.IsRunning) && DateTime.UtcNow < deadline)
+            Thread.Sleep(50);
+        foreach (var leader in leaders)
             ProcessGroup.Kill(leader);
         PidFile.Delete();
         Directory.Dispose();
@@ -72,12 +80,6 @@ internal sealed class SharedInfrastructure
             if (int.TryParse(Path.GetFileNameWithoutExtension(file), out var owner) && owner != Environment.ProcessId && PidFile.LiveOwner(file) is null)
                 await PidFile.StopLeftoversAsync(file);
         }
-        // A test host killed while deleting its folder leaves part of it; the folder name carries the owner's PID.
-        foreach (var folder in System.IO.Directory.EnumerateDirectories(Path.GetTempPath(), "platform-infrastructure-*-*"))
-        {
-            var owner = Path.GetFileName(folder).Split('-')[2];
-            if (int.TryParse(owner, out var pid) && pid != Environment.ProcessId && !ProcessTable.IsRunning(pid))
-                TestDirectory.DeleteQuietly(folder);
-        }
+        TestDirectory.DeleteAbandoned();
     }
 }

@@ -18,6 +18,17 @@ public sealed class TestDirectory : IDisposable
 
     public void Dispose() => DeleteQuietly(Path);
 
+    /// <summary>Deletes folders left by test processes that were killed (the name carries the owner's PID).</summary>
+    public static void DeleteAbandoned()
+    {
+        foreach (var folder in Directory.EnumerateDirectories(System.IO.Path.GetTempPath(), "platform-*-*-*"))
+        {
+            var parts = System.IO.Path.GetFileName(folder).Split('-');
+            if (parts[^1].Length == 8 && int.TryParse(parts[^2], out var owner) && owner != Environment.ProcessId && !Platform.Hosting.Infrastructure.ProcessTable.IsRunning(owner))
+                DeleteQuietly(folder);
+        }
+    }
+
     internal static void DeleteQuietly(string path)
     {
         try

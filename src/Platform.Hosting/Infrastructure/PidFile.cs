@@ -10,7 +10,7 @@ namespace Platform.Hosting.Infrastructure;
 public sealed class PidFile
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<int, string[]> _processes = [];
+    private readonly Dictionary<int, Entry> _processes = [];
 
     public PidFile(string path) => Path = path;
 
@@ -23,12 +23,15 @@ public sealed class PidFile
             Write();
     }
 
-    /// <summary>Call once the process runs its final program (after setsid/setpriv have exec'd), e.g. once it is healthy.</summary>
-    public void Record(int processId)
+    /// <summary>
+    /// Call once the process runs its final program (after setsid/setpriv have exec'd), e.g. once it is healthy.
+    /// <paramref name="stopSignal"/> is how a later run asks it to stop (PostgreSQL: SIGINT, its fast shutdown).
+    /// </summary>
+    public void Record(int processId, int stopSignal = UnixSignal.Terminate)
     {
         lock (_gate)
         {
-            _processes[processId] = [.. ProcessTable.CommandLine(processId)];
+            _processes[processId] = new Entry(processId, [.. ProcessTable.CommandLine(processId)], stopSignal);
             Write();
         }
     }
@@ -80,7 +83,7 @@ public sealed class PidFile
                 ours.Add(entry.ProcessId);
                 var commandLine = string.Join(' ', entry.CommandLine);
                 say?.Invoke($"Stopping PID {entry.ProcessId} ({(commandLine.Length > 100 ? commandLine[..100] + "..." : commandLine)}) left running by an earlier run.");
-                UnixSignal.Send(entry.ProcessId, UnixSignal.Terminate);
+                UnixSignal.Send(entry.ProcessId, entry.StopSignal == 0 ? UnixSignal.Terminate : entry.StopSignal);
                 stopped.Add(entry.ProcessId);
             }
         }
@@ -103,7 +106,7 @@ public sealed class PidFile
     private void Write()
     {
         var content = new Content(Environment.ProcessId, [.. ProcessTable.CommandLine(Environment.ProcessId)],
-            [.. _processes.Select(p => new Entry(p.Key, p.Value))]);
+            [.. _processes.Values]);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         var temporary = Path + ".tmp";
         File.WriteAllText(temporary, JsonSerializer.Serialize(content));
@@ -122,7 +125,7 @@ public sealed class PidFile
         }
     }
 
-    private sealed record Entry(int ProcessId, string[] CommandLine);
+    private sealed record Entry(int ProcessId, string[] CommandLine, int StopSignal);
 
     private sealed record Content(int Owner, string[] OwnerCommandLine, Entry[] Processes);
 }
