@@ -162,9 +162,11 @@ internal sealed class ProcessSupervisor(DistributedApplicationBuilder builder, R
                     resource.Kill();
                 }
                 resource.State = ResourceState.Stopped;
+                if (pids.Count == 0)
+                    return; // a database, a folder store, or configured infrastructure: nothing of ours to stop
                 var survivors = pids.Where(ProcessTable.IsRunning).ToList();
                 console.Info(survivors.Count == 0
-                    ? $"{resource.Name} stopped{(pids.Count > 0 ? $" (PID {string.Join(", ", pids)})" : "")}."
+                    ? $"{resource.Name} stopped (PID {string.Join(", ", pids)})."
                     : $"{resource.Name}: PID {string.Join(", ", survivors)} still running after stop.");
             }));
         }
