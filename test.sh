@@ -7,6 +7,8 @@ cd "$(dirname "$0")"
 # Debian packages the integration tests start as private servers on 127.0.0.1 (never the system services).
 packages=(postgresql rabbitmq-server python3-distributed jupyterhub)
 missing=()
+# The manifest tests check published YAML with `kubectl kustomize` (offline); Debian's kubectl if none is there.
+command -v kubectl >/dev/null || packages+=(kubernetes-client)
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
@@ -25,4 +27,4 @@ dotnet build Platform.sln -c Release -warnaserror -nologo -v:q
 # A hung test fails the run instead of stalling CI.
 dotnet test Platform.sln -c Release --no-build --nologo \
   --blame-hang --blame-hang-timeout 10m \
-  --logger "console;verbosity=normal" "$@"
+  --logger "console;verbosity=minimal" "$@"

@@ -11,11 +11,15 @@ var pluginsDb = postgres.AddDatabase("pluginsdb");
 var messaging = builder.AddRabbitMQ("messaging");
 var objects = builder.AddObjectStore("objects");
 
+// Shared by the services that trust the Proxy's internal calls (forwarded client address, route snapshots).
+var proxyToken = builder.AddSecret("proxy-token");
+
 var auth = builder.AddProject("auth", "../services/Auth/Platform.Auth.csproj")
-    .WithReference(authDb).WithReference(messaging)
+    .WithReference(authDb).WithReference(messaging).WithEnvironment("Proxy__Token", proxyToken)
     .WaitFor(authDb).WaitFor(messaging);
 
 var clusters = builder.AddProject("clusters", "../services/Clusters/Platform.Clusters.csproj")
+    .WithHostPrerequisite("Dask", "python3-distributed", "/usr/bin/dask-scheduler").WithEnvironment("Proxy__Token", proxyToken)
     .WithReference(clustersDb).WithReference(messaging).WithReference(auth)
     .WaitFor(clustersDb).WaitFor(messaging).WaitFor(auth);
 
@@ -29,6 +33,7 @@ var plugins = builder.AddProject("plugins", "../services/Plugins/Platform.Plugin
 
 // The one public entry point: routes to every service, and learns cluster routes from events.
 builder.AddProject("proxy", "../services/Proxy/Platform.Proxy.csproj").WithHttpPort(8000).WithExternalHttpEndpoints()
+    .WithEnvironment("Proxy__Token", proxyToken)
     .WithReference(messaging).WithReference(auth).WithReference(clusters).WithReference(webhooks).WithReference(plugins)
     .WaitFor(messaging).WaitFor(auth).WaitFor(clusters).WaitFor(webhooks).WaitFor(plugins);
 

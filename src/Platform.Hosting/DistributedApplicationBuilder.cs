@@ -45,6 +45,13 @@ public sealed class DistributedApplicationBuilder
 
     internal PortAllocator Ports { get; }
 
+    /// <summary>A generated secret (e.g. the proxy token) to hand to services with <c>WithEnvironment(name, secret)</c>.</summary>
+    public SecretParameter AddSecret(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return new SecretParameter(name, DataDirectory);
+    }
+
     public IResourceBuilder<T> AddResource<T>(T resource) where T : Resource
     {
         ArgumentNullException.ThrowIfNull(resource);

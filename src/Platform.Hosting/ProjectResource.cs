@@ -47,6 +47,10 @@ public sealed class ProjectResource : Resource
     internal List<IResourceWithConnectionString> ConnectionReferenceList { get; } = [];
     internal List<ProjectResource> ServiceReferenceList { get; } = [];
     internal Dictionary<string, string> ExtraEnvironment { get; } = [];
+    internal Dictionary<string, SecretParameter> SecretEnvironment { get; } = [];
+
+    /// <summary>Programs the project runs itself (Dask for Clusters), ensured like infrastructure before it starts.</summary>
+    internal List<HostPrerequisite> Prerequisites { get; } = [];
 
     /// <summary>Exits after it was healthy: the supervisor reports it.</summary>
     internal Task<int>? Exited => _process?.Exited;
@@ -82,11 +86,15 @@ public sealed class ProjectResource : Resource
             environment[$"services__{service.Name}__http__0"] = service.Url;
         foreach (var (key, value) in ExtraEnvironment)
             environment[key] = value;
+        foreach (var (key, secret) in SecretEnvironment)
+            environment[key] = secret.Value;
         return environment;
     }
 
     internal override async Task StartAsync(RunContext context, CancellationToken ct)
     {
+        foreach (var prerequisite in Prerequisites)
+            await context.Locator.EnsureInstalledAsync(prerequisite.What, prerequisite.DebianPackage, () => File.Exists(prerequisite.Executable), ct);
         var assembly = ProjectOutput.Locate(ProjectPath, context.BuildConfiguration)
             ?? throw new InfrastructureException(
                 $"'{Name}' is not built: {ProjectOutput.ExpectedPath(ProjectPath, context.BuildConfiguration)} does not exist. "
@@ -150,3 +158,6 @@ public sealed class ProjectResource : Resource
         }
     }
 }
+
+/// <summary>An executable a project needs on the host, and the Debian package that provides it.</summary>
+internal sealed record HostPrerequisite(string What, string DebianPackage, string Executable);

@@ -95,6 +95,23 @@ public static class ResourceBuilderExtensions
         return project;
     }
 
+    public static IResourceBuilder<ProjectResource> WithEnvironment(this IResourceBuilder<ProjectResource> project, string name, SecretParameter secret)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        ArgumentNullException.ThrowIfNull(secret);
+        project.Resource.SecretEnvironment[name] = secret;
+        return project;
+    }
+
+    /// <summary>The project runs <paramref name="executable"/> itself; the AppHost installs <paramref name="debianPackage"/> if it is missing.</summary>
+    public static IResourceBuilder<ProjectResource> WithHostPrerequisite(this IResourceBuilder<ProjectResource> project, string what, string debianPackage, string executable)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        project.Resource.Prerequisites.Add(new HostPrerequisite(what, debianPackage, executable));
+        return project;
+    }
+
     private static string? Configured(DistributedApplicationBuilder builder, string name) =>
         builder.Configuration.GetSection("ConnectionStrings")[name] is { Length: > 0 } value ? value : null;
 }

@@ -35,6 +35,7 @@ public static class ClustersApi
         api.MapPost("/clusters/{name}/adapt", AdaptClusterAsync);
 
         app.MapPlatformClustersApi();
+        app.MapInternalRoutesApi();
         return app;
     }
 

@@ -35,4 +35,18 @@ internal sealed class InfrastructureLocator(ConsoleOutput console)
             throw new InfrastructureNotInstalledException($"{what} is still missing after installing '{debianPackage}'.", PackageInstaller.InstallCommand(debianPackage));
         return InfrastructureSource.LocalBinary;
     }
+
+    /// <summary>A host prerequisite of a project (a program it runs itself, like Dask): installed, never containerised.</summary>
+    public async Task EnsureInstalledAsync(string what, string debianPackage, Func<bool> isInstalled, CancellationToken ct)
+    {
+        if (isInstalled())
+            return;
+        if (!PackageInstaller.CanInstall)
+            throw new InfrastructureNotInstalledException($"{what} is not installed.", PackageInstaller.InstallCommand(debianPackage));
+
+        console.Info($"{what} is not installed: installing the Debian package '{debianPackage}' (we are root on Debian).");
+        await PackageInstaller.InstallAsync(debianPackage, console.Info, ct);
+        if (!isInstalled())
+            throw new InfrastructureNotInstalledException($"{what} is still missing after installing '{debianPackage}'.", PackageInstaller.InstallCommand(debianPackage));
+    }
 }

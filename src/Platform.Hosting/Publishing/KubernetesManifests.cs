@@ -23,7 +23,7 @@ internal static class KubernetesManifests
         _ => [], // databases live inside their server's manifests
     };
 
-    /// <summary>Secret keys the generated secrets.env must hold.</summary>
+    /// <summary>Secret keys the generated secrets.env must hold: server passwords, and the services' shared secrets (hex).</summary>
     public static IEnumerable<string> SecretKeys(IEnumerable<Resource> resources) =>
         resources.Select(r => r switch
         {
@@ -31,7 +31,12 @@ internal static class KubernetesManifests
             RabbitMqResource m => SecretKey(m),
             ObjectStoreResource o => SecretKey(o),
             _ => null,
-        }).OfType<string>();
+        }).OfType<string>()
+        .Concat(SharedSecretKeys(resources));
+
+    /// <summary>Keys of <see cref="SecretParameter"/>s, whose values are 32 random bytes in hex.</summary>
+    public static IEnumerable<string> SharedSecretKeys(IEnumerable<Resource> resources) =>
+        resources.OfType<ProjectResource>().SelectMany(p => p.SecretEnvironment.Values).Select(s => s.Name).Distinct();
 
     private static string SecretKey(Resource resource) => $"{resource.Name}-password";
 
@@ -101,6 +106,8 @@ internal static class KubernetesManifests
             environment.Add(Env($"services__{referenced.Name}__http__0", $"http://{referenced.Name}:{ProjectPort}"));
         foreach (var (key, value) in project.ExtraEnvironment)
             environment.Add(Env(key, value));
+        foreach (var (key, secret) in project.SecretEnvironment)
+            environment.Add(SecretEnv(key, secret.Name));
 
         var container = Container(project.Name, ProjectImage(project), ProjectPort);
         container["env"] = environment;

@@ -36,7 +36,7 @@ internal static class ManifestPublisher
             files.Add($"{resource.Name}.yaml");
             Write(baseDirectory, $"{resource.Name}.yaml", YamlWriter.WriteDocuments(manifests), written);
         }
-        WriteSecrets(baseDirectory, KubernetesManifests.SecretKeys(resources), written);
+        WriteSecrets(baseDirectory, KubernetesManifests.SecretKeys(resources), KubernetesManifests.SharedSecretKeys(resources).ToHashSet(StringComparer.Ordinal), written);
         Write(baseDirectory, "kustomization.yaml", YamlWriter.Write(new JsonObject
         {
             ["apiVersion"] = "kustomize.config.k8s.io/v1beta1",
@@ -93,14 +93,18 @@ internal static class ManifestPublisher
     };
 
     /// <summary>Keeps existing values (re-publishing must not change live passwords) and adds missing ones.</summary>
-    private static void WriteSecrets(string directory, IEnumerable<string> keys, List<string> written)
+    private static void WriteSecrets(string directory, IEnumerable<string> keys, HashSet<string> hexKeys, List<string> written)
     {
         var path = Path.Combine(directory, "secrets.env");
         var existing = File.Exists(path)
             ? File.ReadAllLines(path).Where(l => l.Contains('=', StringComparison.Ordinal)).ToDictionary(l => l[..l.IndexOf('=', StringComparison.Ordinal)], l => l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..])
             : [];
         foreach (var key in keys.Where(k => !existing.ContainsKey(k)))
-            existing[key] = RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 32);
+        {
+            existing[key] = hexKeys.Contains(key)
+                ? SecretParameter.Generate()
+                : RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 32);
+        }
         Write(directory, "secrets.env", string.Concat(existing.Select(e => $"{e.Key}={e.Value}\n")), written);
         Infrastructure.UnixFile.SetMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         Write(directory, ".gitignore", "secrets.env\n", written);

@@ -9,6 +9,9 @@ namespace Platform.Clusters.Tests.Support;
 /// </summary>
 public sealed class ClustersServiceFixture : IAsyncLifetime
 {
+    /// <summary>The shared secret the Proxy presents to read every running cluster's routes.</summary>
+    public const string ProxyToken = "6b1d3c0f2a9e4d7c8b5a6f1e0d9c8b7a6f5e4d3c2b1a09f8e7d6c5b4a3928171";
+
     public InfrastructureFixture Infrastructure { get; } = new();
     public TestIdentity Identity { get; } = new();
     public TestDirectory Data { get; } = new("clusters");
@@ -18,6 +21,7 @@ public sealed class ClustersServiceFixture : IAsyncLifetime
     public Dictionary<string, string?> Settings => new(Identity.Configuration)
     {
         ["Clusters:DataDirectory"] = Data.Path,
+        ["Proxy:Token"] = ProxyToken,
         ["Clusters:StopClustersOnShutdown"] = "true",
         ["Clusters:ReconcileInterval"] = "00:00:00.300",
         ["Clusters:StopGracePeriod"] = "00:00:05",

@@ -6,6 +6,32 @@ namespace Platform.Hosting.Tests.ApplicationModel;
 public sealed class ProjectEnvironmentTests
 {
     [Fact]
+    public void A_generated_secret_is_32_random_bytes_in_hex_kept_with_the_data_and_injected_by_value()
+    {
+        var data = Path.Combine(Path.GetTempPath(), $"secret-test-{Guid.NewGuid():N}");
+        try
+        {
+            var builder = Builder($"--Platform:DataDirectory={data}");
+            var token = builder.AddSecret("proxy-token");
+            var proxy = builder.AddProject("proxy", "../services/Proxy/Platform.Proxy.csproj").WithEnvironment("Proxy__Token", token);
+
+            var injected = proxy.Resource.BuildEnvironment(Context(builder))["Proxy__Token"];
+            var again = Builder($"--Platform:DataDirectory={data}").AddSecret("proxy-token").Value;
+
+            Assert.Matches("^[0-9a-f]{64}$", injected);
+            Assert.Equal(injected, again);
+            if (!OperatingSystem.IsWindows())
+                Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(Path.Combine(data, "secrets", "proxy-token")));
+            Assert.NotEqual(injected, Builder($"--Platform:DataDirectory={data}-other").AddSecret("proxy-token").Value);
+        }
+        finally
+        {
+            foreach (var folder in new[] { data, data + "-other" }.Where(Directory.Exists))
+                Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void A_database_reference_injects_that_database_s_connection_string()
     {
         var builder = WithExternalInfrastructure();

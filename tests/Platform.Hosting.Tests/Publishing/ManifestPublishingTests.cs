@@ -37,9 +37,26 @@ public sealed class ManifestPublishingTests : IDisposable
         Assert.Equal(secrets, File.ReadAllText(Path.Combine(baseDirectory, "secrets.env")));
         Assert.Equal("secrets.env\n", File.ReadAllText(Path.Combine(baseDirectory, ".gitignore")));
         var passwords = secrets.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..]).ToList();
-        Assert.Equal(3, passwords.Count);
+        Assert.Equal(4, passwords.Count); // postgres, messaging, objects passwords and the shared proxy token
         foreach (var manifest in Directory.EnumerateFiles(baseDirectory, "*.yaml"))
             Assert.All(passwords, p => Assert.DoesNotContain(p, File.ReadAllText(manifest), StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_proxy_token_is_32_random_bytes_in_hex_given_to_proxy_auth_and_clusters_by_secret_reference()
+    {
+        await PublishAsync();
+        var baseDirectory = Path.Combine(_directory.Path, "base");
+        var token = File.ReadAllLines(Path.Combine(baseDirectory, "secrets.env")).Single(l => l.StartsWith("proxy-token=", StringComparison.Ordinal))["proxy-token=".Length..];
+
+        Assert.Matches("^[0-9a-f]{64}$", token);
+        foreach (var service in new[] { "proxy", "auth", "clusters" })
+        {
+            var manifest = File.ReadAllText(Path.Combine(baseDirectory, $"{service}.yaml"));
+            Assert.Matches("name: \"?Proxy__Token\"?\\s+valueFrom:\\s+secretKeyRef:\\s+name: \"?platform-secrets\"?\\s+key: \"?proxy-token\"?", manifest);
+        }
+
+        Assert.DoesNotContain("Proxy__Token", File.ReadAllText(Path.Combine(baseDirectory, "webhooks.yaml")), StringComparison.Ordinal);
     }
 
     public void Dispose() => _directory.Dispose();
