@@ -52,17 +52,22 @@ public sealed class SniRouter(RouteTable routes, ILogger<SniRouter> logger)
                 var buffer = result.Buffer;
                 var hello = buffer.IsEmpty ? ClientHello.Incomplete : ClientHelloParser.Parse(buffer);
 
-                // Examined everything, consumed nothing: whoever handles the connection reads these bytes again.
-                input.AdvanceTo(buffer.Start, buffer.End);
+                // Decided: consume nothing and examine nothing, so whoever handles the connection gets these bytes
+                // at once. Marking them examined would make its first read wait for bytes the client never sends.
                 if (hello.Status != ClientHelloStatus.Incomplete)
                 {
+                    input.AdvanceTo(buffer.Start);
                     return (hello.Status, hello.ServerName, false);
                 }
 
                 if (result.IsCompleted || result.IsCanceled || buffer.Length > ClientHelloParser.MaximumHelloLength)
                 {
+                    input.AdvanceTo(buffer.Start);
                     return (ClientHelloStatus.NotClientHello, null, buffer.IsEmpty);
                 }
+
+                // Undecided: everything so far was examined, so the next read waits for more of the hello.
+                input.AdvanceTo(buffer.Start, buffer.End);
             }
         }
         catch (OperationCanceledException)
