@@ -35,8 +35,9 @@ public static class TelemetryExtensions
             ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
         builder.Logging.AddJsonConsoleWhenRedirected(builder.Configuration);
 
-        // Npgsql logs every command at Information; its spans already carry that. Configuration can still lower it.
+        // Npgsql and HttpClient log every command and request at Information; their spans already carry that.
         builder.Logging.AddFilter("Npgsql", LogLevel.Warning);
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
 
         if (exportEnabled)
         {
