@@ -30,6 +30,7 @@ public sealed class RouteTableSync(
     TimeProvider time,
     IOptions<RouteSyncOptions> options,
     IOptions<ForwardAuthOptions> token,
+    Platform.ServiceDefaults.Configuration.ServiceEndpointResolver services,
     ILogger<RouteTableSync> logger) : BackgroundService
 {
     public const string RoutesPath = "/internal/routes";
@@ -44,6 +45,12 @@ public sealed class RouteTableSync(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        if (services.Resolve("clusters") is null)
+        {
+            logger.LogWarning("services:clusters is not configured; routes come from cluster events only");
+            return;
+        }
+
         var settings = options.Value;
         var busWasHealthy = true;
         var nextSync = time.GetUtcNow();

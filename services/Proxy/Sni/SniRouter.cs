@@ -99,6 +99,7 @@ public sealed class SniRouter(RouteTable routes, ILogger<SniRouter> logger)
             }
         }
 
-        await TcpSplice.RunAsync(connection.Transport, backend, connection.ConnectionClosed);
+        var clientSocket = connection.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionSocketFeature>()?.Socket;
+        await TcpSplice.RunAsync(connection.Transport, clientSocket, backend, connection.ConnectionClosed);
     }
 }

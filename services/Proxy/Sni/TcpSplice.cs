@@ -15,11 +15,15 @@ public static class TcpSplice
 
     private const int MinimumReadSize = 64 * 1024;
 
-    public static async Task RunAsync(IDuplexPipe client, Socket backend, CancellationToken cancellationToken)
+    /// <param name="clientSocket">The client's socket when the transport exposes it: the scheduler's bytes are then sent
+    /// to it directly, skipping the output pipe's copy and thread hop (the pipe stays idle, so nothing interleaves).</param>
+    public static async Task RunAsync(IDuplexPipe client, Socket? clientSocket, Socket backend, CancellationToken cancellationToken)
     {
         using var cut = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var upstream = ClientToBackendAsync(client.Input, backend, cut.Token);
-        var downstream = BackendToClientAsync(backend, client.Output, cut.Token);
+        var downstream = clientSocket is null
+            ? BackendToClientAsync(backend, client.Output, cut.Token)
+            : BackendToSocketAsync(backend, clientSocket, cut.Token);
 
         var first = await Task.WhenAny(upstream, downstream);
         if (first == upstream)
@@ -98,6 +102,36 @@ public static class TcpSplice
         finally
         {
             await output.CompleteAsync();
+        }
+    }
+
+    private static async Task BackendToSocketAsync(Socket backend, Socket client, CancellationToken cancellationToken)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(MinimumReadSize);
+        try
+        {
+            while (true)
+            {
+                var read = await backend.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                var sent = 0;
+                while (sent < read)
+                {
+                    sent += await client.SendAsync(buffer.AsMemory(sent, read - sent), SocketFlags.None, cancellationToken);
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or ObjectDisposedException)
+        {
+        }
+        finally
+        {
+            ShutdownQuietly(client, SocketShutdown.Send);
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
