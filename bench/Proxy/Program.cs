@@ -1,5 +1,4 @@
 extern alias proxy;
-
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -15,8 +14,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Platform.Testing;
-using RouteTable = proxy::Platform.Proxy.Routing.RouteTable;
 using ClusterRoute = proxy::Platform.Proxy.Routing.ClusterRoute;
+using RouteTable = proxy::Platform.Proxy.Routing.RouteTable;
 
 // Proxy benchmark, all on 127.0.0.1: SNI bulk throughput and TLS connect+echo latency through the proxy vs direct
 // to a TLS server, and HTTP requests/s at 32 connections through the dashboard route vs direct.
