@@ -4,104 +4,54 @@ using Platform.Hosting.Orchestration;
 namespace Platform.Hosting;
 
 /// <summary>A RabbitMQ broker: the one configured as ConnectionStrings:&lt;name&gt;, else a local node we run.</summary>
-public sealed class RabbitMqResource : Resource, IResourceWithConnectionString
+public sealed class RabbitMqResource : ServerResource
 {
     public const int DefaultPort = 5772;
     private const string ContainerImage = "docker.io/library/rabbitmq:3.13";
 
-    private readonly string? _configuredConnectionString;
-    private readonly int _port;
     private RabbitMqServer? _server;
-    private ContainerServer? _container;
-    private string? _connectionString;
-    private string? _dataDirectory;
 
-    internal RabbitMqResource(string name, int port, string? configuredConnectionString) : base(name)
+    internal RabbitMqResource(string name, int port, string? configuredConnectionString) : base(name, port, configuredConnectionString)
     {
-        _port = port;
-        _configuredConnectionString = configuredConnectionString;
-        _connectionString = configuredConnectionString;
     }
 
-    public bool IsExternal => _configuredConnectionString is not null;
-    public string? ConnectionString => _connectionString;
-    public override int? Port => IsExternal ? null : _port;
-    public override string? DataDirectory => _dataDirectory;
-    public override IReadOnlyList<string> RecentOutput => _server?.RecentOutput ?? _container?.RecentOutput ?? [];
-    public override string DisplayEndpoint => _connectionString is null ? $"127.0.0.1:{_port}" : SecretMask.ConnectionString(_connectionString);
+    private protected override string What => "RabbitMQ";
+    private protected override string DebianPackage => "rabbitmq-server";
+    private protected override IReadOnlyList<int> LocalProcessIds => _server is null ? [] : [_server.ProcessId, _server.EpmdProcessId];
+    private protected override IReadOnlyList<string>? LocalOutput => _server?.RecentOutput;
 
-    public override IReadOnlyList<int> ProcessIds =>
-        _server is not null ? [_server.ProcessId, _server.EpmdProcessId] : _container is not null ? [_container.ProcessId] : [];
+    private protected override bool IsInstalledLocally() => ExecutableSearch.RabbitMqServerScript() is not null && ExecutableSearch.Epmd() is not null;
 
-    internal override async Task StartAsync(RunContext context, CancellationToken ct)
+    private protected override Task<bool> AnswersAsync(string connectionString, CancellationToken ct)
     {
-        if (_configuredConnectionString is not null)
-        {
-            Note = $"configured (ConnectionStrings:{Name})";
-            var uri = new Uri(_configuredConnectionString);
-            await WaitUntilAsync(token => AmqpProbe.AnswersAsync(uri.Host, uri.IsDefaultPort ? 5672 : uri.Port, token),
-                context.StartTimeout(this, TimeSpan.FromSeconds(30)), $"The configured RabbitMQ ({SecretMask.ConnectionString(_configuredConnectionString)})", ct);
-            return;
-        }
+        var uri = new Uri(connectionString);
+        return AmqpProbe.AnswersAsync(uri.Host, uri.IsDefaultPort ? 5672 : uri.Port, ct);
+    }
 
-        _dataDirectory = context.DataDirectoryFor(this);
-        var source = await context.Locator.LocateAsync("RabbitMQ", "rabbitmq-server", () => ExecutableSearch.RabbitMqServerScript() is not null && ExecutableSearch.Epmd() is not null, ct);
-        if (source == InfrastructureSource.Container)
+    private protected override async Task<LocalServerStart> StartLocalAsync(RunContext context, string dataDirectory, CancellationToken ct)
+    {
+        _server = await RabbitMqServer.StartAsync(new RabbitMqServerOptions(dataDirectory)
         {
-            await StartContainerAsync(context, ct);
-            return;
-        }
-        _server = await RabbitMqServer.StartAsync(new RabbitMqServerOptions(_dataDirectory)
-        {
-            Port = _port,
+            Port = ServerPort,
             Output = context.OutputOf(this),
             StartTimeout = context.StartTimeout(this, TimeSpan.FromSeconds(90)),
         }, ct);
-        _connectionString = _server.ConnectionString;
-        Note = $"RabbitMQ node {_server.NodeName}, started in {_server.StartupTime.TotalSeconds:0.0} s";
         context.PidFile.Record(_server.ProcessId);
         context.PidFile.Record(_server.EpmdProcessId);
+        return new LocalServerStart(_server.ConnectionString, $"RabbitMQ node {_server.NodeName}, started in {_server.StartupTime.TotalSeconds:0.0} s");
     }
 
-    internal override async Task StopAsync(CancellationToken ct)
+    private protected override ContainerServerStart ContainerFor(string dataDirectory, string password) => new(
+        new ContainerSpec($"platform-{Name}-{ServerPort}", ContainerImage, ServerPort, 5672)
+        {
+            Environment = new Dictionary<string, string> { ["RABBITMQ_DEFAULT_USER"] = "platform", ["RABBITMQ_DEFAULT_PASS"] = password },
+            Volumes = [(Path.Combine(dataDirectory, "container-data"), "/var/lib/rabbitmq")],
+        },
+        $"amqp://platform:{password}@127.0.0.1:{ServerPort}/");
+
+    private protected override async Task StopLocalAsync(CancellationToken ct)
     {
         if (_server is not null)
             await _server.StopAsync(ct);
-        if (_container is not null)
-            await _container.StopAsync(ct);
-    }
-
-    internal override void Kill()
-    {
-        foreach (var pid in ProcessIds)
-            ProcessGroup.Kill(pid);
-    }
-
-    private async Task StartContainerAsync(RunContext context, CancellationToken ct)
-    {
-        Directory.CreateDirectory(_dataDirectory!);
-        var password = GeneratedSecret.LoadOrCreate(Path.Combine(_dataDirectory!, "rabbitmq.password"));
-        var runtime = (await ContainerRuntime.DetectAsync(ct))!;
-        _connectionString = $"amqp://platform:{password}@127.0.0.1:{_port}/";
-        _container = await ContainerServer.StartAsync(runtime,
-            new ContainerSpec($"platform-{Name}-{_port}", ContainerImage, _port, 5672)
-            {
-                Environment = new Dictionary<string, string> { ["RABBITMQ_DEFAULT_USER"] = "platform", ["RABBITMQ_DEFAULT_PASS"] = password },
-                Volumes = [(Path.Combine(_dataDirectory!, "container-data"), "/var/lib/rabbitmq")],
-            },
-            token => AmqpProbe.AnswersAsync("127.0.0.1", _port, token), context.StartTimeout(this, TimeSpan.FromSeconds(120)), context.OutputOf(this), ct);
-        Note = $"container {ContainerImage} ({runtime.Name})";
-        context.PidFile.Record(_container.ProcessId);
-    }
-
-    private static async Task WaitUntilAsync(Func<CancellationToken, Task<bool>> isReady, TimeSpan timeout, string what, CancellationToken ct)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await isReady(ct))
-        {
-            if (DateTime.UtcNow > deadline)
-                throw new InfrastructureException($"{what} did not answer within {timeout.TotalSeconds:0} s.");
-            await Task.Delay(500, ct);
-        }
     }
 }
