@@ -68,7 +68,7 @@ public sealed class RouteTableSync(
             if (reconnected || time.GetUtcNow() >= nextSync)
             {
                 var synced = await TrySyncAsync(stoppingToken);
-                nextSync = time.GetUtcNow() + (synced ? settings.ResyncInterval : settings.RetryInterval);
+                nextSync = time.GetUtcNow() + (synced || warnedUnsupported ? settings.ResyncInterval : settings.RetryInterval);
             }
         }
         while (await timer.WaitForNextTickAsync(stoppingToken));
