@@ -20,6 +20,9 @@ var auth = builder.AddProject("auth", "../services/Auth/Platform.Auth.csproj")
 
 var clusters = builder.AddProject("clusters", "../services/Clusters/Platform.Clusters.csproj")
     .WithHostPrerequisite("Dask", "python3-distributed", "/usr/bin/dask-scheduler").WithEnvironment("Proxy__Token", proxyToken)
+    // Locally, Dask processes belong to this run: kept with its data, and stopped with it on Ctrl+C.
+    .WithLocalEnvironment("Clusters__DataDirectory", Path.Combine(builder.DataDirectory, "clusters"))
+    .WithLocalEnvironment("Clusters__StopClustersOnShutdown", "true")
     .WithReference(clustersDb).WithReference(messaging).WithReference(auth)
     .WaitFor(clustersDb).WaitFor(messaging).WaitFor(auth);
 

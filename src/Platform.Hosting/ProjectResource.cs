@@ -49,6 +49,9 @@ public sealed class ProjectResource : Resource
     internal Dictionary<string, string> ExtraEnvironment { get; } = [];
     internal Dictionary<string, SecretParameter> SecretEnvironment { get; } = [];
 
+    /// <summary>Set only when the AppHost runs the system here (local paths, local policies); never published.</summary>
+    internal Dictionary<string, string> LocalEnvironment { get; } = [];
+
     /// <summary>Programs the project runs itself (Dask for Clusters), ensured like infrastructure before it starts.</summary>
     internal List<HostPrerequisite> Prerequisites { get; } = [];
 
@@ -88,6 +91,8 @@ public sealed class ProjectResource : Resource
             environment[key] = value;
         foreach (var (key, secret) in SecretEnvironment)
             environment[key] = secret.Value;
+        foreach (var (key, value) in LocalEnvironment)
+            environment[key] = value;
         return environment;
     }
 

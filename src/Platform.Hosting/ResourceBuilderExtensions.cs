@@ -104,6 +104,15 @@ public static class ResourceBuilderExtensions
         return project;
     }
 
+    /// <summary>A variable for local runs only (a folder on this machine, a dev policy); published manifests leave it out.</summary>
+    public static IResourceBuilder<ProjectResource> WithLocalEnvironment(this IResourceBuilder<ProjectResource> project, string name, string value)
+    {
+        ArgumentNullException.ThrowIfNull(project);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        project.Resource.LocalEnvironment[name] = value;
+        return project;
+    }
+
     /// <summary>The project runs <paramref name="executable"/> itself; the AppHost installs <paramref name="debianPackage"/> if it is missing.</summary>
     public static IResourceBuilder<ProjectResource> WithHostPrerequisite(this IResourceBuilder<ProjectResource> project, string what, string debianPackage, string executable)
     {

@@ -32,6 +32,15 @@ public sealed class ProjectEnvironmentTests
     }
 
     [Fact]
+    public void Local_environment_reaches_the_project_when_run_here()
+    {
+        var builder = Builder();
+        var clusters = builder.AddProject("clusters", "../services/Clusters/Platform.Clusters.csproj").WithLocalEnvironment("Clusters__StopClustersOnShutdown", "true");
+
+        Assert.Equal("true", clusters.Resource.BuildEnvironment(Context(builder))["Clusters__StopClustersOnShutdown"]);
+    }
+
+    [Fact]
     public void A_database_reference_injects_that_database_s_connection_string()
     {
         var builder = WithExternalInfrastructure();

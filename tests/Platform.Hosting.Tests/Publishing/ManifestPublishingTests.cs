@@ -59,6 +59,17 @@ public sealed class ManifestPublishingTests : IDisposable
         Assert.DoesNotContain("Proxy__Token", File.ReadAllText(Path.Combine(baseDirectory, "webhooks.yaml")), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Local_only_settings_such_as_the_clusters_data_folder_are_not_published()
+    {
+        await PublishAsync();
+
+        var clusters = File.ReadAllText(Path.Combine(_directory.Path, "base", "clusters.yaml"));
+
+        Assert.DoesNotContain("Clusters__DataDirectory", clusters, StringComparison.Ordinal);
+        Assert.DoesNotContain("Clusters__StopClustersOnShutdown", clusters, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _directory.Dispose();
 
     private async Task PublishAsync()
