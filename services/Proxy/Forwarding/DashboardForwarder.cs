@@ -11,19 +11,27 @@ public static class DashboardForwarder
 {
     public static IEndpointRouteBuilder MapDashboards(this IEndpointRouteBuilder app)
     {
-        app.Map("/clusters/{name}", RedirectToSlash);
+        // One endpoint: routing treats a trailing slash as optional, so a separate "/clusters/{name}" endpoint
+        // would also take "/clusters/{name}/" and redirect it to itself.
         app.Map("/clusters/{name}/{**rest}", ForwardAsync);
         return app;
     }
 
-    public static IResult RedirectToSlash(HttpContext context, string name) =>
-        TypedResults.Redirect($"{context.Request.PathBase}/clusters/{Uri.EscapeDataString(name)}/{context.Request.QueryString}");
+    /// <summary>The dashboard's relative links resolve under the prefix only with the trailing slash.</summary>
+    public static bool NeedsTrailingSlash(PathString path, string name) =>
+        string.Equals(path.Value, "/clusters/" + name, StringComparison.Ordinal);
 
     public static bool MayView(Caller caller, ClusterRoute route) =>
         caller.IsAdmin || string.Equals(caller.User, route.Owner, StringComparison.Ordinal);
 
     public static async Task ForwardAsync(HttpContext context, string name, string? rest, RouteTable routes, BackendForwarding forwarding, ForwardAuth auth)
     {
+        if (NeedsTrailingSlash(context.Request.Path, name))
+        {
+            context.Response.Redirect($"{context.Request.PathBase}/clusters/{Uri.EscapeDataString(name)}/{context.Request.QueryString}");
+            return;
+        }
+
         if (!routes.TryGet(name, out var route) || route.Dashboard is null)
         {
             await JsonErrors.WriteAsync(context, StatusCodes.Status404NotFound, $"Cluster {name} has no dashboard here");

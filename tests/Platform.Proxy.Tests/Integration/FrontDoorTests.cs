@@ -157,6 +157,29 @@ public sealed class FrontDoorTests(InfrastructureFixture infrastructure) : IAsyn
     }
 
     [Fact]
+    public async Task A_dashboards_root_with_its_trailing_slash_reaches_the_dashboards_root()
+    {
+        using var client = proxy.Client();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", "YWxpY2U6cHc=");
+
+        using var response = await client.GetAsync("/clusters/c1/");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("/", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("path").GetString());
+    }
+
+    [Fact]
+    public async Task A_dashboard_named_without_its_trailing_slash_is_redirected_once_to_it()
+    {
+        using var client = proxy.Client();
+
+        using var response = await client.GetAsync("/clusters/c1?tab=1");
+
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        Assert.Equal("/clusters/c1/?tab=1", response.Headers.Location?.OriginalString);
+    }
+
+    [Fact]
     public async Task A_dashboard_is_served_to_admins_but_not_to_other_users()
     {
         await using var bobCluster = new StandInBackend(app => app.Map("/{**rest}", StandInBackend.EchoAsync));
