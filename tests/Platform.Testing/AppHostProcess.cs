@@ -2,10 +2,10 @@ using System.Text;
 using System.Text.Json;
 using Platform.Hosting.Infrastructure;
 
-namespace Platform.Hosting.Tests.EndToEnd;
+namespace Platform.Testing;
 
 /// <summary>The built AppHost started the way a user starts it: <c>dotnet Platform.AppHost.dll</c>, in its own session.</summary>
-internal sealed class AppHostProcess : IAsyncDisposable
+public sealed class AppHostProcess : IAsyncDisposable
 {
     /// <summary>The default ports of AppHost/Program.cs, to find a Platform:PortBase under which all are free.</summary>
     private static readonly int[] DefaultPorts = [5532, 5772, 5790, 5101, 5102, 5103, 5104, 8000];

@@ -1,5 +1,4 @@
 using Platform.Hosting.Infrastructure;
-using Platform.Hosting.Tests.EndToEnd;
 using Platform.Testing;
 
 namespace Platform.Hosting.Tests.Publishing;

@@ -1,0 +1,203 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Platform.Hosting.Infrastructure;
+using Platform.Testing;
+using Xunit.Abstractions;
+
+namespace Platform.EndToEnd.Tests;
+
+/// <summary>
+/// The whole system as the AppHost runs it, driven from outside through the Proxy's one public port only:
+/// dask-gateway's HTTP flow (401 first, then Basic), a real Python Dask client reaching the scheduler by TLS SNI,
+/// the dashboard route for its owner only, and routes that disappear with the cluster.
+/// </summary>
+public sealed class PublicPortTests(ITestOutputHelper log) : IDisposable
+{
+    private const string Python = "/usr/bin/python3";
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+
+    // Dask sends SNI only when the connection args name a server, as dask-gateway's own connector does.
+    private const string ClientScript = """
+        import sys
+        from distributed import Client
+        from distributed.security import Security
+
+        proxy, name, cert, key = sys.argv[1:5]
+
+        class GatewaySecurity(Security):
+            def get_connection_args(self, role):
+                args = super().get_connection_args(role)
+                args["server_hostname"] = "daskgateway-" + name
+                return args
+
+        security = GatewaySecurity(tls_ca_file=cert, tls_client_cert=cert, tls_client_key=key, require_encryption=True)
+        with Client(f"tls://127.0.0.1:{proxy}", security=security, timeout=30) as client:
+            client.wait_for_workers(1, timeout=60)
+            print("result", client.submit(lambda x: x * 7, 6).result(timeout=30))
+        """;
+
+    private readonly TestDirectory _directory = new("platform-e2e");
+
+    public void Dispose() => _directory.Dispose();
+
+    [Fact]
+    public async Task A_user_computes_on_a_cluster_through_the_public_port_and_its_routes_follow_the_cluster()
+    {
+        await using var system = AppHostProcess.Start(Path.Combine(_directory.Path, "data"));
+        try
+        {
+            await system.WaitForOutputAsync("resources are healthy", StartTimeout);
+            var proxyPort = 8000 + system.PortBase;
+            using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false })
+            {
+                BaseAddress = new Uri($"http://127.0.0.1:{proxyPort}"),
+            };
+
+            // dask-gateway's client sends its first request without credentials and answers the challenge.
+            using (var anonymous = await http.GetAsync(new Uri("/api/v1/clusters/", UriKind.Relative)))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+                Assert.Contains(anonymous.Headers.WwwAuthenticate, h => h.Scheme == "Basic");
+            }
+
+            using (var listed = await SendAsync(http, HttpMethod.Get, "/api/v1/clusters/", "alice"))
+            {
+                Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
+                Assert.Equal("{}", await listed.Content.ReadAsStringAsync());
+                Assert.Contains(listed.Headers, h => h.Key == "Set-Cookie");
+            }
+
+            string name;
+            using (var created = await SendAsync(http, HttpMethod.Post, "/api/v1/clusters/", "alice", """{"cluster_options": {}}"""))
+            {
+                Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+                name = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("name").GetString()!;
+            }
+
+            var cluster = await WaitForStatusAsync(http, name, "RUNNING");
+            Assert.Equal(
+                ["dashboard_route", "name", "options", "start_time", "status", "stop_time", "tls_cert", "tls_key"],
+                cluster.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
+            using (var scaled = await SendAsync(http, HttpMethod.Post, $"/api/v1/clusters/{name}/scale", "alice", """{"count": 1}"""))
+            {
+                Assert.True(JsonDocument.Parse(await scaled.Content.ReadAsStringAsync()).RootElement.GetProperty("ok").GetBoolean());
+            }
+
+            Assert.Contains("result 42", await ComputeThroughProxyAsync(proxyPort, name, cluster));
+
+            using (var others = await SendAsync(http, HttpMethod.Get, $"/api/v1/clusters/{name}", "bob"))
+            {
+                Assert.Equal(HttpStatusCode.Forbidden, others.StatusCode);
+            }
+
+            using (var ownerDashboard = await SendAsync(http, HttpMethod.Get, $"/clusters/{name}/", "alice"))
+            using (var otherDashboard = await SendAsync(http, HttpMethod.Get, $"/clusters/{name}/", "bob"))
+            {
+                // Whatever the scheduler's own HTTP server answers (no bokeh here), it came from the scheduler, not the proxy.
+                Assert.NotEqual(HttpStatusCode.Forbidden, ownerDashboard.StatusCode);
+                Assert.DoesNotContain("has no dashboard here", await ownerDashboard.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+                Assert.Equal(HttpStatusCode.Forbidden, otherDashboard.StatusCode);
+            }
+
+            using (var deleted = await SendAsync(http, HttpMethod.Delete, $"/api/v1/clusters/{name}", "alice"))
+            {
+                Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+            }
+
+            await WaitForStatusAsync(http, name, "STOPPED");
+            await Eventually(async () =>
+            {
+                using var gone = await SendAsync(http, HttpMethod.Get, $"/clusters/{name}/", "alice");
+                return gone.StatusCode == HttpStatusCode.NotFound && (await gone.Content.ReadAsStringAsync()).Contains("has no dashboard here", StringComparison.Ordinal);
+            }, "the dashboard route to disappear after the cluster stopped");
+
+            var recorded = system.RecordedProcessIds();
+            var everything = recorded.Concat(recorded.SelectMany(ProcessTable.Descendants)).Distinct().ToList();
+            UnixSignal.Send(system.ProcessId, UnixSignal.Interrupt);
+            Assert.Equal(0, await system.Exited.WaitAsync(TimeSpan.FromSeconds(120)));
+            Assert.All(everything, pid => Assert.False(ProcessTable.IsRunning(pid), $"PID {pid} ({string.Join(' ', ProcessTable.CommandLine(pid))}) is still running"));
+        }
+        finally
+        {
+            log.WriteLine(system.Output);
+        }
+    }
+
+    private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string path, string user, string? json = null)
+    {
+        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:")));
+        if (json is not null)
+        {
+            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
+        }
+
+        return await http.SendAsync(request);
+    }
+
+    private static async Task<JsonElement> WaitForStatusAsync(HttpClient http, string name, string status)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (true)
+        {
+            using var response = await SendAsync(http, HttpMethod.Get, $"/api/v1/clusters/{name}?wait", "alice");
+            var cluster = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+            if (cluster.TryGetProperty("status", out var current) && current.GetString() == status)
+            {
+                return cluster;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"Cluster {name} did not become {status}: {cluster}");
+            await Task.Delay(250);
+        }
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting for {what}.");
+            await Task.Delay(250);
+        }
+    }
+
+    /// <summary>The cluster's own certificate is the client's certificate and CA; the route may lag RUNNING by an event.</summary>
+    private async Task<string> ComputeThroughProxyAsync(int proxyPort, string name, JsonElement cluster)
+    {
+        var cert = Path.Combine(_directory.Path, $"{name}.crt");
+        var key = Path.Combine(_directory.Path, $"{name}.key");
+        var script = Path.Combine(_directory.Path, "client.py");
+        await File.WriteAllTextAsync(cert, cluster.GetProperty("tls_cert").GetString());
+        await File.WriteAllTextAsync(key, cluster.GetProperty("tls_key").GetString());
+        await File.WriteAllTextAsync(script, ClientScript);
+
+        var attempts = new List<string>();
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            using var client = Process.Start(new ProcessStartInfo(Python, [script, proxyPort.ToString(System.Globalization.CultureInfo.InvariantCulture), name, cert, key])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                WorkingDirectory = _directory.Path,
+            })!;
+            var output = client.StandardOutput.ReadToEndAsync();
+            var errors = client.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(Patience);
+            await client.WaitForExitAsync(timeout.Token);
+            if (client.ExitCode == 0)
+            {
+                return await output;
+            }
+
+            attempts.Add(await errors);
+            await Task.Delay(1000);
+        }
+
+        throw new Xunit.Sdk.XunitException("The Dask client never computed through the proxy:\n" + string.Join("\n---\n", attempts));
+    }
+}
