@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -24,6 +25,9 @@ public sealed class FrontDoorTests(InfrastructureFixture infrastructure) : IAsyn
     private ProxyServiceHost proxy = null!;
     private int identityChecks;
 
+    /// <summary>What the Clusters stand-in reports on /internal/routes: the proxy's periodic rebuild must find every route a test added.</summary>
+    private readonly ConcurrentDictionary<string, object> knownRoutes = new(StringComparer.Ordinal);
+
     public Task InitializeAsync()
     {
         auth = new StandInBackend(app => app.MapGet("/api/auth/identity", (HttpContext context) =>
@@ -47,7 +51,11 @@ public sealed class FrontDoorTests(InfrastructureFixture infrastructure) : IAsyn
             context.Response.Headers.SetCookie = "platform-session=s1; HttpOnly; SameSite=Lax; Path=/";
             return Results.Json(new { user, groups = Array.Empty<string>(), admin = user == "root" });
         }));
-        clusters = new StandInBackend(app => app.Map("/{**rest}", StandInBackend.EchoAsync));
+        clusters = new StandInBackend(app =>
+        {
+            app.MapGet("/internal/routes", () => Results.Json(new { routes = knownRoutes.Values.ToArray() }));
+            app.Map("/{**rest}", StandInBackend.EchoAsync);
+        });
         dashboard = new StandInBackend(app =>
         {
             app.Map("/ws", async (HttpContext context) =>
@@ -64,9 +72,18 @@ public sealed class FrontDoorTests(InfrastructureFixture infrastructure) : IAsyn
         {
             ["services:auth:http:0"] = auth.Address.ToString(),
             ["services:clusters:http:0"] = clusters.Address.ToString(),
+
+            // Rebuilds run during the tests, so they prove a rebuild keeps the routes Clusters reports.
+            ["Proxy:Routes:ResyncInterval"] = "00:00:00.200",
         });
-        proxy.Routes.Add(ClusterRoute.TryCreate("c1", "alice", "tls://127.0.0.1:1", dashboard.Address.ToString())!, DateTimeOffset.UtcNow);
+        AddRoute("c1", "alice", dashboard.Address);
         return Task.CompletedTask;
+    }
+
+    private void AddRoute(string name, string owner, Uri dashboardAddress)
+    {
+        knownRoutes[name] = new { name, owner, schedulerAddress = "tls://127.0.0.1:1", dashboardAddress = dashboardAddress.ToString() };
+        proxy.Routes.Add(ClusterRoute.TryCreate(name, owner, "tls://127.0.0.1:1", dashboardAddress.ToString())!, DateTimeOffset.UtcNow);
     }
 
     public async Task DisposeAsync()
@@ -183,7 +200,7 @@ public sealed class FrontDoorTests(InfrastructureFixture infrastructure) : IAsyn
     public async Task A_dashboard_is_served_to_admins_but_not_to_other_users()
     {
         await using var bobCluster = new StandInBackend(app => app.Map("/{**rest}", StandInBackend.EchoAsync));
-        proxy.Routes.Add(ClusterRoute.TryCreate("bobs", "bob", "tls://127.0.0.1:1", bobCluster.Address.ToString())!, DateTimeOffset.UtcNow);
+        AddRoute("bobs", "bob", bobCluster.Address);
         using var alice = proxy.Client();
         alice.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", "YWxpY2U6cHc=");
         using var root = proxy.Client();
