@@ -45,9 +45,10 @@ public sealed class PublicPortTests(ITestOutputHelper log) : IDisposable
     public void Dispose() => _directory.Dispose();
 
     [Fact]
-    public async Task A_user_computes_on_a_cluster_through_the_public_port_and_its_routes_follow_the_cluster()
+    public async Task A_user_computes_on_a_cluster_through_the_public_port_and_its_routes_follow_the_cluster_across_a_proxy_restart()
     {
         await using var system = AppHostProcess.Start(Path.Combine(_directory.Path, "data"));
+        Process? restartedProxy = null;
         try
         {
             await system.WaitForOutputAsync("resources are healthy", StartTimeout);
@@ -103,6 +104,10 @@ public sealed class PublicPortTests(ITestOutputHelper log) : IDisposable
                 Assert.Equal(HttpStatusCode.Forbidden, otherDashboard.StatusCode);
             }
 
+            // A Proxy that restarts has missed nothing it can replay: it rebuilds its routes from Clusters.
+            restartedProxy = await RestartProxyAsync(http, system);
+            Assert.Contains("result 42", await ComputeThroughProxyAsync(proxyPort, name, cluster));
+
             using (var deleted = await SendAsync(http, HttpMethod.Delete, $"/api/v1/clusters/{name}", "alice"))
             {
                 Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
@@ -123,8 +128,58 @@ public sealed class PublicPortTests(ITestOutputHelper log) : IDisposable
         }
         finally
         {
+            if (restartedProxy is not null)
+            {
+                restartedProxy.Kill(entireProcessTree: true);
+                await restartedProxy.WaitForExitAsync();
+                restartedProxy.Dispose();
+            }
+
             log.WriteLine(system.Output);
         }
+    }
+
+    /// <summary>Kills the AppHost's Proxy and starts the same build with the same environment on the same port.</summary>
+    private static async Task<Process> RestartProxyAsync(HttpClient http, AppHostProcess system)
+    {
+        var proxyPid = system.RecordedProcessIds().Single(pid => ProcessTable.CommandLine(pid).Any(a => a.EndsWith("Platform.Proxy.dll", StringComparison.Ordinal)));
+        var commandLine = ProcessTable.CommandLine(proxyPid);
+        var environment = File.ReadAllText($"/proc/{proxyPid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries)
+            .Select(v => v.Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1], StringComparer.Ordinal);
+
+        UnixSignal.Send(proxyPid, UnixSignal.Kill);
+        await Eventually(() => Task.FromResult(!ProcessTable.IsRunning(proxyPid)), "the proxy to die");
+
+        var start = new ProcessStartInfo(commandLine[0]) { WorkingDirectory = Path.GetDirectoryName(commandLine[^1])!, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in commandLine.Skip(1))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment.Clear();
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        var proxy = Process.Start(start)!;
+        proxy.OutputDataReceived += (_, _) => { };
+        proxy.ErrorDataReceived += (_, _) => { };
+        proxy.BeginOutputReadLine();
+        proxy.BeginErrorReadLine();
+        await Eventually(async () =>
+        {
+            try
+            {
+                using var health = await http.GetAsync(new Uri("/health", UriKind.Relative));
+                return health.StatusCode == HttpStatusCode.OK;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, "the restarted proxy to be healthy");
+        return proxy;
     }
 
     private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string path, string user, string? json = null)
