@@ -16,29 +16,8 @@ namespace Platform.EndToEnd.Tests;
 /// </summary>
 public sealed class PublicPortTests(ITestOutputHelper log) : IDisposable
 {
-    private const string Python = "/usr/bin/python3";
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
-
-    // Dask sends SNI only when the connection args name a server, as dask-gateway's own connector does.
-    private const string ClientScript = """
-        import sys
-        from distributed import Client
-        from distributed.security import Security
-
-        proxy, name, cert, key = sys.argv[1:5]
-
-        class GatewaySecurity(Security):
-            def get_connection_args(self, role):
-                args = super().get_connection_args(role)
-                args["server_hostname"] = "daskgateway-" + name
-                return args
-
-        security = GatewaySecurity(tls_ca_file=cert, tls_client_cert=cert, tls_client_key=key, require_encryption=True)
-        with Client(f"tls://127.0.0.1:{proxy}", security=security, timeout=30) as client:
-            client.wait_for_workers(1, timeout=60)
-            print("result", client.submit(lambda x: x * 7, 6).result(timeout=30))
-        """;
 
     private readonly TestDirectory _directory = new("platform-e2e");
 
@@ -221,38 +200,27 @@ public sealed class PublicPortTests(ITestOutputHelper log) : IDisposable
         }
     }
 
-    /// <summary>The cluster's own certificate is the client's certificate and CA; the route may lag RUNNING by an event.</summary>
-    private async Task<string> ComputeThroughProxyAsync(int proxyPort, string name, JsonElement cluster)
+    /// <summary>Through the public port by SNI; the route may lag RUNNING by an event, so a refused first try is retried.</summary>
+    private static async Task<string> ComputeThroughProxyAsync(int proxyPort, string name, JsonElement cluster)
     {
-        var cert = Path.Combine(_directory.Path, $"{name}.crt");
-        var key = Path.Combine(_directory.Path, $"{name}.key");
-        var script = Path.Combine(_directory.Path, "client.py");
-        await File.WriteAllTextAsync(cert, cluster.GetProperty("tls_cert").GetString());
-        await File.WriteAllTextAsync(key, cluster.GetProperty("tls_key").GetString());
-        await File.WriteAllTextAsync(script, ClientScript);
-
-        var attempts = new List<string>();
+        const string Compute = """
+            client.wait_for_workers(1, timeout=60)
+            print("result", client.submit(lambda x: x * 7, 6).result(timeout=30))
+            """;
+        var failures = new List<string>();
         for (var attempt = 0; attempt < 3; attempt++)
         {
-            using var client = Process.Start(new ProcessStartInfo(Python, [script, proxyPort.ToString(System.Globalization.CultureInfo.InvariantCulture), name, cert, key])
+            try
             {
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = _directory.Path,
-            })!;
-            var output = client.StandardOutput.ReadToEndAsync();
-            var errors = client.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(Patience);
-            await client.WaitForExitAsync(timeout.Token);
-            if (client.ExitCode == 0)
-            {
-                return await output;
+                return await DaskClient.RunAsync(cluster, $"tls://127.0.0.1:{proxyPort}", Compute, sniName: name, timeout: Patience);
             }
-
-            attempts.Add(await errors);
-            await Task.Delay(1000);
+            catch (Xunit.Sdk.XunitException e)
+            {
+                failures.Add(e.Message);
+                await Task.Delay(1000);
+            }
         }
 
-        throw new Xunit.Sdk.XunitException("The Dask client never computed through the proxy:\n" + string.Join("\n---\n", attempts));
+        throw new Xunit.Sdk.XunitException("The Dask client never computed through the proxy:\n" + string.Join("\n---\n", failures));
     }
 }

@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Platform.Clusters.Backends;
 using Platform.Clusters.Tests.Support;
+using Platform.Testing;
 
 namespace Platform.Clusters.Tests.Integration;
 
@@ -52,7 +53,7 @@ public sealed class ClusterLifecycleTests(ClustersServiceFixture service)
         var details = await bob.WaitForDetailsAsync(name, d => ClustersClient.RunningWorkers(d) == 2, "two registered workers");
         var scheduler = details.GetProperty("schedulerAddress").GetString()!;
 
-        var output = await DaskClientScript.RunAsync(cluster, scheduler, """
+        var output = await DaskClient.RunAsync(cluster, scheduler, """
             print(len(client.scheduler_info()["workers"]))
             print(client.submit(lambda x: x + 1, 41).result())
             """);
@@ -80,7 +81,7 @@ public sealed class ClusterLifecycleTests(ClustersServiceFixture service)
         Assert.True(details.GetProperty("adaptive").GetProperty("active").GetBoolean());
 
         // Enough slow tasks that the scheduler's adaptive target asks for more workers than the maximum.
-        var load = DaskClientScript.RunAsync(cluster, details.GetProperty("schedulerAddress").GetString()!, """
+        var load = DaskClient.RunAsync(cluster, details.GetProperty("schedulerAddress").GetString()!, """
             import time
             futures = client.map(lambda i: time.sleep(0.5) or i, range(40))
             print(sum(client.gather(futures)))

@@ -51,7 +51,7 @@ public sealed class ServiceRestartTests(ClustersServiceFixture service)
 
         await again.ScaleAsync(survivor, 2);
         var scaled = await again.WaitForDetailsAsync(survivor, d => ClustersClient.RunningWorkers(d) == 2, "a second worker on the adopted cluster");
-        Assert.Equal("2\n42", await DaskClientScript.RunAsync(adopted, scaled.GetProperty("schedulerAddress").GetString()!, """
+        Assert.Equal("2\n42", await DaskClient.RunAsync(adopted, scaled.GetProperty("schedulerAddress").GetString()!, """
             print(len(client.scheduler_info()["workers"]))
             print(client.submit(lambda x: x + 1, 41).result())
             """));
