@@ -13,11 +13,13 @@ public sealed class AppHostProcess : IAsyncDisposable
     private readonly StringBuilder _output = new();
     private readonly Lock _gate = new();
     private readonly ChildProcess _process;
+    private readonly FileStream _portBaseLease;
 
-    private AppHostProcess(string dataDirectory, int portBase)
+    private AppHostProcess(string dataDirectory, int portBase, FileStream portBaseLease)
     {
         DataDirectory = dataDirectory;
         PortBase = portBase;
+        _portBaseLease = portBaseLease;
         _process = ChildProcess.Start(new ChildProcessStartInfo(ExecutableSearch.OnPath("dotnet") ?? "dotnet",
             [AssemblyPath, $"--Platform:DataDirectory={dataDirectory}", $"--Platform:PortBase={portBase}"])
         {
@@ -57,7 +59,17 @@ public sealed class AppHostProcess : IAsyncDisposable
         }
     }
 
-    public static AppHostProcess Start(string dataDirectory, int? portBase = null) => new(dataDirectory, portBase ?? FreePortBase());
+    /// <summary>
+    /// Starts the AppHost under <paramref name="portBase"/>, or under a free one. The base is leased through a lock
+    /// file for as long as this object lives, so test projects running at the same time never pick the same one.
+    /// </summary>
+    public static AppHostProcess Start(string dataDirectory, int? portBase = null)
+    {
+        if (portBase is { } chosen)
+            return new(dataDirectory, chosen, LeaseWaiting(chosen, TimeSpan.FromSeconds(30)));
+        var (free, lease) = FreePortBase();
+        return new(dataDirectory, free, lease);
+    }
 
     public async Task WaitForOutputAsync(string text, TimeSpan timeout)
     {
@@ -84,20 +96,67 @@ public sealed class AppHostProcess : IAsyncDisposable
         return [.. content.Processes.Select(p => p.ProcessId)];
     }
 
-    public async ValueTask DisposeAsync() => await _process.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await _process.DisposeAsync();
+        }
+        finally
+        {
+            await _portBaseLease.DisposeAsync();
+        }
+    }
 
     private sealed record RecordedProcess(int ProcessId);
 
     private sealed record RecordedProcesses(RecordedProcess[] Processes);
 
-    private static int FreePortBase()
+    /// <summary>
+    /// Bases from 1000 to 24000 keep every port (at most 8000 + base) below Linux's ephemeral range (32768 and up),
+    /// from which the kernel hands out the client ports of every other connection on the machine and the "port 0"
+    /// listeners of the other tests: a base up there once lost RabbitMQ's port to such a connection between our check
+    /// and the broker's bind (eaddrinuse).
+    /// </summary>
+    private static (int PortBase, FileStream Lease) FreePortBase()
     {
-        for (var attempt = 0; attempt < 50; attempt++)
+        for (var attempt = 0; attempt < 100; attempt++)
         {
-            var portBase = Random.Shared.Next(20, 57) * 1000;
+            var portBase = Random.Shared.Next(1, 25) * 1000;
+            if (TryLease(portBase) is not { } lease)
+                continue;
             if (DefaultPorts.All(p => FreePort.IsFree(p + portBase)))
-                return portBase;
+                return (portBase, lease);
+            lease.Dispose();
         }
         throw new InvalidOperationException("No Platform:PortBase found under which all the AppHost's ports are free.");
+    }
+
+    private static FileStream LeaseWaiting(int portBase, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            if (TryLease(portBase) is { } lease)
+                return lease;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Platform:PortBase {portBase} stayed leased by another test for {timeout.TotalSeconds:0} s.");
+            Thread.Sleep(100);
+        }
+    }
+
+    /// <summary>An exclusive lock file (flock on Linux) that the kernel releases even if this process is killed.</summary>
+    private static FileStream? TryLease(int portBase)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "platform-tests");
+        Directory.CreateDirectory(directory);
+        try
+        {
+            return new FileStream(Path.Combine(directory, $"port-base-{portBase}.lock"), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 }
