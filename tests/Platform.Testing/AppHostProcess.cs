@@ -113,16 +113,17 @@ public sealed class AppHostProcess : IAsyncDisposable
     private sealed record RecordedProcesses(RecordedProcess[] Processes);
 
     /// <summary>
-    /// Bases from 1000 to 24000 keep every port (at most 8000 + base) below Linux's ephemeral range (32768 and up),
-    /// from which the kernel hands out the client ports of every other connection on the machine and the "port 0"
-    /// listeners of the other tests: a base up there once lost RabbitMQ's port to such a connection between our check
-    /// and the broker's bind (eaddrinuse).
+    /// Bases 100, 200, … 3900 keep every port (5201 … 11900) below both Linux's ephemeral range, from which the kernel
+    /// hands out the client side of every connection on the machine (a base up there once lost RabbitMQ's port to
+    /// one between our check and the broker's bind: eaddrinuse), and <see cref="FreePort.LowestPicked"/>, where the
+    /// other tests' servers get their ports. No two default ports differ by a multiple of 100, so two bases never
+    /// share a port.
     /// </summary>
     private static (int PortBase, FileStream Lease) FreePortBase()
     {
         for (var attempt = 0; attempt < 100; attempt++)
         {
-            var portBase = Random.Shared.Next(1, 25) * 1000;
+            var portBase = Random.Shared.Next(1, 40) * 100;
             if (TryLease(portBase) is not { } lease)
                 continue;
             if (DefaultPorts.All(p => FreePort.IsFree(p + portBase)))
