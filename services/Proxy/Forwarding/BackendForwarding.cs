@@ -57,6 +57,15 @@ public sealed class PlatformTransformer : HttpTransformer
     /// <summary>For dashboards: cluster code must not see the platform credentials that reached the Proxy.</summary>
     public bool StripCredentials { get; init; }
 
+    /// <summary>
+    /// For dashboards: the public prefix (<c>/clusters/{name}</c>) that replaces <see cref="BackendBasePath"/> in a
+    /// redirect's <c>Location</c>, which the backend writes for its own root.
+    /// </summary>
+    public string? PublicPrefix { get; init; }
+
+    /// <summary>The backend's own base path (no trailing slash; empty for its root).</summary>
+    public string BackendBasePath { get; init; } = "";
+
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
@@ -84,6 +93,18 @@ public sealed class PlatformTransformer : HttpTransformer
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         var result = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        if (PublicPrefix is not null && proxyResponse?.Headers.Location is { } location)
+        {
+            var request = httpContext.Request;
+            Uri[] selves = proxyResponse.RequestMessage?.RequestUri is { } backend
+                ? [backend, new Uri($"{request.Scheme}://{request.Host}")]
+                : [new Uri($"{request.Scheme}://{request.Host}")];
+            if (RedirectLocation.Rewrite(location.OriginalString, selves, BackendBasePath, PublicPrefix) is { } rewritten)
+            {
+                httpContext.Response.Headers.Location = rewritten;
+            }
+        }
+
         foreach (var cookie in SetCookies)
         {
             httpContext.Response.Headers.Append(HeaderNames.SetCookie, cookie);

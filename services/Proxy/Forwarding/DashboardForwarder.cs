@@ -61,6 +61,8 @@ public static class DashboardForwarder
             SetCookies = answer.SetCookies,
             PathOverride = new PathString(basePath + (path.StartsWith('/') ? path : "/" + path)),
             StripCredentials = true,
+            PublicPrefix = context.Request.PathBase + "/clusters/" + Uri.EscapeDataString(name),
+            BackendBasePath = basePath,
         });
     }
 }

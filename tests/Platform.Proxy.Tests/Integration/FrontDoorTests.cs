@@ -66,6 +66,12 @@ public sealed class FrontDoorTests(InfrastructureFixture infrastructure) : IAsyn
                 await socket.SendAsync(buffer.AsMemory(0, received.Count), WebSocketMessageType.Text, true, CancellationToken.None);
                 await socket.CloseAsync(WebSocketCloseStatus.NormalClosure, null, CancellationToken.None);
             });
+            app.MapGet("/redirect", (HttpContext context) =>
+            {
+                var target = context.Request.Query["to"].ToString();
+                context.Response.Headers.Location = target == "self" ? $"http://{context.Request.Host}/info/main?x=1" : target;
+                return Results.StatusCode(302);
+            });
             app.Map("/{**rest}", StandInBackend.EchoAsync);
         });
         proxy = ProxyServiceHost.Start(infrastructure, new Dictionary<string, string?>
@@ -194,6 +200,22 @@ public sealed class FrontDoorTests(InfrastructureFixture infrastructure) : IAsyn
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Equal("/clusters/c1/?tab=1", response.Headers.Location?.OriginalString);
+    }
+
+    [Theory]
+    [InlineData("/status?tab=1", "/clusters/c1/status?tab=1")]
+    [InlineData("self", "/clusters/c1/info/main?x=1")]
+    [InlineData("status", "status")]
+    [InlineData("https://example.org/x", "https://example.org/x")]
+    public async Task A_dashboards_redirects_stay_under_its_prefix(string location, string expected)
+    {
+        using var client = proxy.Client();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", "YWxpY2U6cHc=");
+
+        using var response = await client.GetAsync($"/clusters/c1/redirect?to={Uri.EscapeDataString(location)}");
+
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        Assert.Equal(expected, response.Headers.Location?.OriginalString);
     }
 
     [Fact]
