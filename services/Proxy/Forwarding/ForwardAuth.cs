@@ -70,24 +70,56 @@ public sealed class ForwardAuth(HttpClient http, IOptions<ForwardAuthOptions> op
 
     private readonly ConcurrentDictionary<string, Caller> cache = new(StringComparer.Ordinal);
 
-    public async Task<ForwardAuthAnswer> IdentifyAsync(HttpContext context)
+    /// <summary>
+    /// Lookups under way, by credentials and client address: concurrent requests of one client (a dashboard opens
+    /// dozens at once) share one question to Auth. The address is part of the key so that Auth still counts each
+    /// client's failed attempts for its rate limits.
+    /// </summary>
+    private readonly ConcurrentDictionary<string, Task<ForwardAuthAnswer>> inFlight = new(StringComparer.Ordinal);
+
+    public Task<ForwardAuthAnswer> IdentifyAsync(HttpContext context)
     {
         var authorization = context.Request.Headers.Authorization.ToString();
-        var cookie = context.Request.Headers.Cookie.ToString();
         var session = context.Request.Cookies[SessionCookie];
         var hasCredentials = authorization.Length > 0 || !string.IsNullOrEmpty(session);
-        var key = hasCredentials ? CacheKey(authorization, session) : null;
-        var now = time.GetUtcNow();
-        if (key is not null && cache.TryGetValue(key, out var cached))
+        if (!hasCredentials)
         {
-            if (cached.ValidUntil > now)
+            return AskAuthAsync(context, key: null, context.RequestAborted);
+        }
+
+        var key = CacheKey(authorization, session);
+        if (cache.TryGetValue(key, out var cached))
+        {
+            if (cached.ValidUntil > time.GetUtcNow())
             {
-                return new ForwardAuthAnswer { Caller = cached };
+                return Task.FromResult(new ForwardAuthAnswer { Caller = cached });
             }
 
             cache.TryRemove(key, out _);
         }
 
+        var flightKey = $"{key}|{context.Connection.RemoteIpAddress}";
+        if (inFlight.TryGetValue(flightKey, out var shared))
+        {
+            return shared.WaitAsync(context.RequestAborted);
+        }
+
+        // The shared lookup must not end with the request that happened to start it.
+        var lookup = AskAuthAsync(context, key, CancellationToken.None);
+        if (!inFlight.TryAdd(flightKey, lookup))
+        {
+            return lookup.WaitAsync(context.RequestAborted);
+        }
+
+        _ = lookup.ContinueWith(_ => inFlight.TryRemove(new KeyValuePair<string, Task<ForwardAuthAnswer>>(flightKey, lookup)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return lookup.WaitAsync(context.RequestAborted);
+    }
+
+    private async Task<ForwardAuthAnswer> AskAuthAsync(HttpContext context, string? key, CancellationToken cancellationToken)
+    {
+        var authorization = context.Request.Headers.Authorization.ToString();
+        var cookie = context.Request.Headers.Cookie.ToString();
+        var now = time.GetUtcNow();
         using var request = new HttpRequestMessage(HttpMethod.Get, "http://auth/api/auth/identity");
         if (authorization.Length > 0)
         {
@@ -117,9 +149,9 @@ public sealed class ForwardAuth(HttpClient http, IOptions<ForwardAuthOptions> op
         HttpResponseMessage response;
         try
         {
-            response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, context.RequestAborted);
+            response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !context.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
         {
             logger.LogWarning("Auth is unreachable: {Error}", e.Message);
             return Refusal(StatusCodes.Status502BadGateway, "Authentication service unavailable");
@@ -129,7 +161,7 @@ public sealed class ForwardAuth(HttpClient http, IOptions<ForwardAuthOptions> op
         {
             if (response.StatusCode == HttpStatusCode.OK)
             {
-                var caller = await ReadCallerAsync(response, now, context.RequestAborted);
+                var caller = await ReadCallerAsync(response, now, cancellationToken);
                 if (caller is null)
                 {
                     logger.LogWarning("Auth answered 200 without a usable identity");
@@ -165,7 +197,7 @@ public sealed class ForwardAuth(HttpClient http, IOptions<ForwardAuthOptions> op
             {
                 RefusalStatus = status,
                 RefusalHeaders = headers,
-                RefusalBody = await response.Content.ReadAsByteArrayAsync(context.RequestAborted),
+                RefusalBody = await response.Content.ReadAsByteArrayAsync(cancellationToken),
                 RefusalContentType = response.Content.Headers.ContentType?.ToString(),
             };
         }

@@ -30,7 +30,7 @@ public sealed class FrontDoorTests(InfrastructureFixture infrastructure) : IAsyn
 
     public Task InitializeAsync()
     {
-        auth = new StandInBackend(app => app.MapGet("/api/auth/identity", (HttpContext context) =>
+        auth = new StandInBackend(app => app.MapGet("/api/auth/identity", async (HttpContext context) =>
         {
             Interlocked.Increment(ref identityChecks);
             var authorization = context.Request.Headers.Authorization.ToString();
@@ -38,8 +38,15 @@ public sealed class FrontDoorTests(InfrastructureFixture infrastructure) : IAsyn
             {
                 "Basic YWxpY2U6cHc=" => "alice",
                 "Basic cm9vdDpwdw==" => "root",
+                "Basic Ym9iOnNsb3c=" => "bob",
                 _ => null,
             };
+            if (user == "bob")
+            {
+                // A slow answer: requests arriving meanwhile find nothing cached yet.
+                await Task.Delay(500);
+            }
+
             if (user is null)
             {
                 context.Response.Headers.Append("WWW-Authenticate", "Basic realm=\"Platform\"");
@@ -148,6 +155,37 @@ public sealed class FrontDoorTests(InfrastructureFixture infrastructure) : IAsyn
         }
 
         Assert.True(identityChecks - before <= 1, $"{identityChecks - before} identity checks");
+    }
+
+    [Fact]
+    public async Task Concurrent_requests_with_one_credential_ask_auth_once()
+    {
+        using var client = proxy.Client();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", "Ym9iOnNsb3c=");
+        var before = identityChecks;
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => client.GetAsync("/api/v1/options")));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.All(responses, r => r.Dispose());
+        Assert.Equal(1, identityChecks - before);
+    }
+
+    [Fact]
+    public async Task Concurrent_refusals_are_each_answered_with_auths_challenge()
+    {
+        using var client = proxy.Client();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", "d3Jvbmc6d3Jvbmc=");
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => client.GetAsync("/api/v1/options")));
+
+        foreach (var response in responses)
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal(2, response.Headers.WwwAuthenticate.Count);
+            Assert.Equal("Authentication required", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("error").GetString());
+            response.Dispose();
+        }
     }
 
     [Fact]
