@@ -13,6 +13,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Platform.Hosting.Infrastructure;
 using Platform.Testing;
 using ClusterRoute = proxy::Platform.Proxy.Routing.ClusterRoute;
 using RouteTable = proxy::Platform.Proxy.Routing.RouteTable;
@@ -20,8 +21,11 @@ using RouteTable = proxy::Platform.Proxy.Routing.RouteTable;
 // Proxy benchmark, all on 127.0.0.1: SNI bulk throughput and TLS connect+echo latency through the proxy vs direct
 // to a TLS server, and HTTP requests/s at 32 connections through the dashboard route vs direct.
 // Optional second argument: which measurements to run ("sni", "tls", "http"; comma-separated), all by default.
+// Optional third argument: "process" (default) runs the Proxy as its own process, as it is deployed (built in this
+// configuration, with its own runtime settings); "inproc" hosts it inside this benchmark process instead.
 var seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 5;
 var only = args.Length > 1 ? args[1].Split(',') : ["sni", "tls", "http"];
+var separateProcess = args.Length <= 2 || args[2] != "inproc";
 var repository = new DirectoryInfo(AppContext.BaseDirectory);
 while (repository is not null && !File.Exists(Path.Combine(repository.FullName, "Platform.sln")))
 {
@@ -41,43 +45,69 @@ await using var auth = await Backend.StartAsync(app => app.MapGet("/api/auth/ide
 }));
 await using var dashboard = await Backend.StartAsync(app => app.MapGet("/{**rest}", () => Results.Text("dashboard page")));
 
-var port = FreePort();
-await using var service = new ProxyHost(port, new Dictionary<string, string?>
+var benchRoute = new { name = "bench", owner = "bench", schedulerAddress = $"tls://127.0.0.1:{scheduler.Port}", dashboardAddress = dashboard.Address.ToString() };
+await using var clusters = await Backend.StartAsync(app => app.MapGet("/internal/routes", () => Results.Json(new { routes = new[] { benchRoute } })));
+const string proxyToken = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+var port = FreePort.Pick();
+var proxySettings = new Dictionary<string, string?>
 {
     ["ConnectionStrings:messaging"] = infrastructure.RabbitMq.ConnectionString,
     ["Platform:ServiceName"] = "proxy-bench",
     ["services:auth:http:0"] = auth.Address.ToString(),
+    ["services:clusters:http:0"] = clusters.Address.ToString(),
+    ["Proxy:Token"] = proxyToken,
     ["Logging:LogLevel:Default"] = "Warning",
-});
-service.StartServer();
-service.Services.GetRequiredService<RouteTable>().Add(
-    ClusterRoute.TryCreate("bench", "bench", $"tls://127.0.0.1:{scheduler.Port}", dashboard.Address.ToString())!, DateTimeOffset.UtcNow);
+};
 
-Console.WriteLine($"Proxy benchmark ({seconds:0.#} s per measurement, {Environment.ProcessorCount} cores, all on 127.0.0.1)");
+await using var service = separateProcess
+    ? await ProxyProcess.StartAsync(Path.Combine(repository!.FullName, "services", "Proxy", "bin", new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name, "net10.0", "Platform.Proxy.dll"), port, proxySettings, proxyToken)
+    : (IAsyncDisposable)InProcessProxy.Start(port, proxySettings, ClusterRoute.TryCreate("bench", "bench", benchRoute.schedulerAddress, benchRoute.dashboardAddress)!);
+
+// A reference proxy measured in the same run, when nginx (and its stream module) is installed: what the standard C
+// proxy achieves on this machine, for the same three paths (SNI via ssl_preread, HTTP with pooled upstream connections).
+await using var nginx = await NginxReference.TryStartAsync(scheduler.Port, dashboard.Address);
+Console.WriteLine($"Proxy benchmark ({seconds:0.#} s per measurement, {Environment.ProcessorCount} cores, all on 127.0.0.1, proxy {(separateProcess ? "in its own process" : "in this process")}; reference: {(nginx is null ? "none (nginx with its stream module not installed)" : "nginx " + nginx.Version)})");
+var proxyCpu = service is ProxyProcess process ? process.CpuTime : (Func<TimeSpan>?)null;
 
 // 1. Bulk throughput: the server streams data, the client reads it. Direct and proxied runs alternate and the median
-// of the pairs' ratios is reported: other load on a shared machine varies from second to second. The process's CPU
-// time per MB is reported too: unlike MB/s, it does not depend on how much of the machine others take.
+// of the ratios is reported: other load on a shared machine varies from second to second. With the Proxy in its own
+// process, its CPU time per MB is reported too: unlike MB/s, it does not depend on how much of the machine others take.
 if (only.Contains("sni"))
 {
-    var pairs = new List<(Throughput Direct, Throughput Proxied)>();
+    var runs = new List<(Throughput Direct, Throughput Proxied, Throughput? Reference)>();
     for (var run = 0; run < 5; run++)
     {
-        pairs.Add((await ThroughputAsync(scheduler.Port, "daskgateway-bench", seconds), await ThroughputAsync(port, "daskgateway-bench", seconds)));
+        runs.Add((
+            await ThroughputAsync(scheduler.Port, "daskgateway-bench", seconds, null),
+            await ThroughputAsync(port, "daskgateway-bench", seconds, proxyCpu),
+            nginx is null ? null : await ThroughputAsync(nginx.SniPort, "daskgateway-bench", seconds, nginx.CpuTime)));
     }
 
-    var (direct, proxied) = pairs.OrderBy(p => p.Proxied.MegabytesPerSecond / p.Direct.MegabytesPerSecond).ElementAt(pairs.Count / 2);
-    var cpu = pairs.Select(p => p.Direct.CpuMicrosecondsPerMegabyte / p.Proxied.CpuMicrosecondsPerMegabyte).Order().ElementAt(pairs.Count / 2);
-    Console.WriteLine($"SNI bulk throughput: direct {direct.MegabytesPerSecond:0} MB/s, proxy {proxied.MegabytesPerSecond:0} MB/s, ratio {proxied.MegabytesPerSecond / direct.MegabytesPerSecond:P1} (median of {pairs.Count} alternating pairs; target >= 90%)");
-    Console.WriteLine($"  CPU per MB: direct {direct.CpuMicrosecondsPerMegabyte:0} us, proxy {proxied.CpuMicrosecondsPerMegabyte:0} us, direct/proxy {cpu:P1} (median)");
+    var (direct, proxied, _) = runs.OrderBy(r => r.Proxied.MegabytesPerSecond / r.Direct.MegabytesPerSecond).ElementAt(runs.Count / 2);
+    Console.WriteLine($"SNI bulk throughput: direct {direct.MegabytesPerSecond:0} MB/s, proxy {proxied.MegabytesPerSecond:0} MB/s, ratio {proxied.MegabytesPerSecond / direct.MegabytesPerSecond:P1} (median of {runs.Count} alternating runs; target >= 90%)");
+    if (proxyCpu is not null)
+    {
+        Console.WriteLine($"  proxy CPU per MB: {runs.Select(r => r.Proxied.ProxyCpuMicrosecondsPerMegabyte).Order().ElementAt(runs.Count / 2):0} us (median)");
+    }
+
+    if (nginx is not null)
+    {
+        var (referenceDirect, _, reference) = runs.OrderBy(r => r.Reference!.MegabytesPerSecond / r.Direct.MegabytesPerSecond).ElementAt(runs.Count / 2);
+        Console.WriteLine($"  nginx reference: {reference!.MegabytesPerSecond:0} MB/s, ratio {reference.MegabytesPerSecond / referenceDirect.MegabytesPerSecond:P1}, CPU per MB {runs.Select(r => r.Reference!.ProxyCpuMicrosecondsPerMegabyte).Order().ElementAt(runs.Count / 2):0} us");
+    }
 }
 
 // 2. Connect + TLS handshake + one 64-byte echo, sequentially, direct and proxied connections alternating.
 if (only.Contains("tls"))
 {
-    await LatencyAsync(scheduler.Port, port, 300);
-    var (directLatency, proxiedLatency) = await LatencyAsync(scheduler.Port, port, 1000);
-    Console.WriteLine($"TLS connect+echo p50: direct {directLatency:0.000} ms, proxy {proxiedLatency:0.000} ms, added {proxiedLatency - directLatency:0.000} ms (target <= 0.3 ms)");
+    int[] ports = nginx is null ? [scheduler.Port, port] : [scheduler.Port, port, nginx.SniPort];
+    await LatencyAsync(ports, 300);
+    var latencies = await LatencyAsync(ports, 1000);
+    Console.WriteLine($"TLS connect+echo p50: direct {latencies[0]:0.000} ms, proxy {latencies[1]:0.000} ms, added {latencies[1] - latencies[0]:0.000} ms (target <= 0.3 ms)");
+    if (nginx is not null)
+    {
+        Console.WriteLine($"  nginx reference: {latencies[2]:0.000} ms, added {latencies[2] - latencies[0]:0.000} ms");
+    }
 }
 
 // 3. HTTP requests/s at 32 concurrent connections (forward-auth answers are cached, as for a real browser session).
@@ -85,11 +115,13 @@ if (only.Contains("http"))
 {
     var directUrl = new Uri(dashboard.Address, "status");
     var proxiedUrl = new Uri($"http://127.0.0.1:{port}/clusters/bench/status");
+    var referenceUrl = nginx is null ? null : new Uri($"http://127.0.0.1:{nginx.HttpPort}/clusters/bench/status");
     const string authorization = "Basic YmVuY2g6YmVuY2g=";
 
     // The proxied path has far more code to tier up than the direct one: measured after a one-second warm-up, the
-    // proxy ran with the JIT still busy (over a tenth of the CPU). Both paths are warmed until tiering settles, then
-    // measured alternately so load from other processes on this shared machine hits both alike.
+    // proxy ran with the JIT still busy (over a tenth of the CPU). Both paths are warmed until tiering settles (in
+    // this process; the Proxy's own process gets the same traffic), then measured alternately so load from other
+    // processes on this shared machine hits both alike.
     var warmUp = Stopwatch.StartNew();
     long compiled;
     do
@@ -97,23 +129,35 @@ if (only.Contains("http"))
         compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
         await RequestsPerSecondAsync(directUrl, null, 1);
         await RequestsPerSecondAsync(proxiedUrl, authorization, 2);
+        if (referenceUrl is not null)
+        {
+            await RequestsPerSecondAsync(referenceUrl, authorization, 1);
+        }
     }
-    while (System.Runtime.JitInfo.GetCompiledMethodCount() - compiled > 50 && warmUp.Elapsed < TimeSpan.FromSeconds(60));
+    while ((System.Runtime.JitInfo.GetCompiledMethodCount() - compiled > 50 || warmUp.Elapsed < TimeSpan.FromSeconds(10)) && warmUp.Elapsed < TimeSpan.FromSeconds(60));
 
     Console.WriteLine($"HTTP warm-up: {warmUp.Elapsed.TotalSeconds:0} s until the JIT settled");
-    var runs = new List<(double Direct, double Proxied)>();
+    var runs = new List<(double Direct, double Proxied, double Reference)>();
     for (var run = 0; run < 3; run++)
     {
-        runs.Add((await RequestsPerSecondAsync(directUrl, null, seconds), await RequestsPerSecondAsync(proxiedUrl, authorization, seconds)));
+        runs.Add((
+            await RequestsPerSecondAsync(directUrl, null, seconds),
+            await RequestsPerSecondAsync(proxiedUrl, authorization, seconds),
+            referenceUrl is null ? double.NaN : await RequestsPerSecondAsync(referenceUrl, authorization, seconds)));
     }
 
-    var (directRps, proxiedRps) = runs.OrderBy(r => r.Proxied / r.Direct).ElementAt(runs.Count / 2);
+    var (directRps, proxiedRps, _) = runs.OrderBy(r => r.Proxied / r.Direct).ElementAt(runs.Count / 2);
     Console.WriteLine($"HTTP dashboard route, 32 connections: direct {directRps:0} req/s, proxy {proxiedRps:0} req/s, ratio {proxiedRps / directRps:P1} (median of {runs.Count} alternating runs; target >= 70%)");
+    if (referenceUrl is not null)
+    {
+        var (referenceDirect, _, referenceRps) = runs.OrderBy(r => r.Reference / r.Direct).ElementAt(runs.Count / 2);
+        Console.WriteLine($"  nginx reference: {referenceRps:0} req/s, ratio {referenceRps / referenceDirect:P1}");
+    }
 }
 
 return 0;
 
-static async Task<Throughput> ThroughputAsync(int port, string sni, double seconds)
+static async Task<Throughput> ThroughputAsync(int port, string sni, double seconds, Func<TimeSpan>? proxyCpu)
 {
     await using var tls = await ConnectAsync(port, sni);
     await tls.WriteAsync(new byte[] { (byte)'S' });
@@ -121,6 +165,7 @@ static async Task<Throughput> ThroughputAsync(int port, string sni, double secon
     var buffer = new byte[256 * 1024];
     long total = 0;
     var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    var proxyCpuBefore = proxyCpu?.Invoke() ?? TimeSpan.Zero;
     var clock = Stopwatch.StartNew();
     while (clock.Elapsed.TotalSeconds < seconds)
     {
@@ -134,25 +179,28 @@ static async Task<Throughput> ThroughputAsync(int port, string sni, double secon
     }
 
     var megabytes = total / 1e6;
-    return new Throughput(megabytes / clock.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / megabytes);
+    return new Throughput(
+        megabytes / clock.Elapsed.TotalSeconds,
+        (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / megabytes,
+        proxyCpu is null ? double.NaN : ((proxyCpu() - proxyCpuBefore).TotalMicroseconds / megabytes));
 }
 
-static async Task<(double Direct, double Proxied)> LatencyAsync(int directPort, int proxiedPort, int count)
+/// <summary>p50 of connect + TLS handshake + 64-byte echo for each port, the ports taking turns.</summary>
+static async Task<double[]> LatencyAsync(int[] ports, int count)
 {
-    var direct = new List<double>(count);
-    var proxied = new List<double>(count);
+    var samples = ports.Select(_ => new List<double>(count)).ToArray();
     var message = new byte[64];
     var echo = new byte[64];
     message[0] = (byte)'E';
     for (var i = 0; i < count; i++)
     {
-        direct.Add(await EchoAsync(directPort));
-        proxied.Add(await EchoAsync(proxiedPort));
+        for (var p = 0; p < ports.Length; p++)
+        {
+            samples[p].Add(await EchoAsync(ports[p]));
+        }
     }
 
-    direct.Sort();
-    proxied.Sort();
-    return (direct[count / 2], proxied[count / 2]);
+    return [.. samples.Select(s => s.Order().ElementAt(count / 2))];
 
     async Task<double> EchoAsync(int port)
     {
@@ -204,13 +252,6 @@ static async Task<SslStream> ConnectAsync(int port, string sni)
     return tls;
 }
 
-static int FreePort()
-{
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    return ((IPEndPoint)listener.LocalEndpoint).Port;
-}
-
 static X509Certificate2 CreateCertificate()
 {
     using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -219,8 +260,8 @@ static X509Certificate2 CreateCertificate()
     return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
 }
 
-/// <summary>One bulk run: MB/s, and the whole process's CPU time (client, proxy and server alike) per MB.</summary>
-internal sealed record Throughput(double MegabytesPerSecond, double CpuMicrosecondsPerMegabyte);
+/// <summary>One bulk run: MB/s, this process's CPU time per MB, and a separate proxy process's CPU time per MB.</summary>
+internal sealed record Throughput(double MegabytesPerSecond, double CpuMicrosecondsPerMegabyte, double ProxyCpuMicrosecondsPerMegabyte);
 
 /// <summary>A TLS "scheduler": after 'S' it streams data until the client leaves; after 'E' it echoes 64 bytes.</summary>
 internal sealed class TlsServer : IAsyncDisposable
@@ -312,14 +353,22 @@ internal sealed class Backend(WebApplication app, Uri address) : IAsyncDisposabl
 }
 
 /// <summary>The Proxy in process on a real Kestrel port.</summary>
-internal sealed class ProxyHost : WebApplicationFactory<proxy::Program>
+internal sealed class InProcessProxy : WebApplicationFactory<proxy::Program>
 {
     private readonly IReadOnlyDictionary<string, string?> settings;
 
-    public ProxyHost(int port, IReadOnlyDictionary<string, string?> settings)
+    private InProcessProxy(int port, IReadOnlyDictionary<string, string?> settings)
     {
         this.settings = settings;
         UseKestrel(k => k.Listen(IPAddress.Loopback, port));
+    }
+
+    public static InProcessProxy Start(int port, IReadOnlyDictionary<string, string?> settings, ClusterRoute route)
+    {
+        var host = new InProcessProxy(port, settings);
+        host.StartServer();
+        host.Services.GetRequiredService<RouteTable>().Add(route, DateTimeOffset.UtcNow);
+        return host;
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -328,5 +377,178 @@ internal sealed class ProxyHost : WebApplicationFactory<proxy::Program>
         {
             builder.UseSetting(key, value);
         }
+    }
+}
+
+/// <summary>The built Proxy service started as its own process, ready once its route table holds the bench route.</summary>
+internal sealed class ProxyProcess(ChildProcess process) : IAsyncDisposable
+{
+    public TimeSpan CpuTime() => ProcessCpu.Of(process.Id);
+
+    public static async Task<ProxyProcess> StartAsync(string assembly, int port, IReadOnlyDictionary<string, string?> settings, string token)
+    {
+        var environment = settings.ToDictionary(s => s.Key.Replace(":", "__", StringComparison.Ordinal), s => s.Value);
+        environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (System.Collections.DictionaryEntry variable in Environment.GetEnvironmentVariables())
+        {
+            // PROXYENV_X=v sets X=v for the Proxy alone: runtime knobs can be tried on it without touching the baseline.
+            if (variable.Key is string name && name.StartsWith("PROXYENV_", StringComparison.Ordinal))
+            {
+                environment[name["PROXYENV_".Length..]] = variable.Value as string;
+            }
+        }
+
+        var process = ChildProcess.Start(new ChildProcessStartInfo(ExecutableSearch.OnPath("dotnet") ?? "dotnet", [assembly]) { Environment = environment });
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        http.DefaultRequestHeaders.Add("X-Proxy-Token", token);
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"The Proxy exited: {string.Join(Environment.NewLine, process.Tail.Lines)}");
+            }
+
+            try
+            {
+                var routes = await http.GetStringAsync(new Uri($"http://127.0.0.1:{port}/api/proxy/routes"));
+                if (routes.Contains("\"bench\"", StringComparison.Ordinal))
+                {
+                    return new ProxyProcess(process);
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException)
+            {
+            }
+
+            await Task.Delay(200);
+        }
+
+        await process.DisposeAsync();
+        throw new TimeoutException("The Proxy did not load the bench route within 60 s.");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await process.StopAsync(TimeSpan.FromSeconds(10));
+        await process.DisposeAsync();
+    }
+}
+
+/// <summary>Another process's CPU time (user + system), from /proc.</summary>
+internal static class ProcessCpu
+{
+    public static TimeSpan Of(params int[] processIds)
+    {
+        var ticks = 0L;
+        foreach (var id in processIds)
+        {
+            var stat = File.ReadAllText($"/proc/{id}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        }
+
+        return TimeSpan.FromSeconds(ticks / 100.0);
+    }
+}
+
+/// <summary>nginx as a reference proxy: ssl_preread SNI routing and an HTTP location with pooled upstream connections.</summary>
+internal sealed class NginxReference(ChildProcess master, string directory, int sniPort, int httpPort, string version) : IAsyncDisposable
+{
+    private const string StreamModule = "/usr/lib/nginx/modules/ngx_stream_module.so";
+
+    public int SniPort { get; } = sniPort;
+    public int HttpPort { get; } = httpPort;
+    public string Version { get; } = version;
+
+    /// <summary>Master and workers: the workers do the proxying.</summary>
+    public TimeSpan CpuTime()
+    {
+        var ids = new List<int> { master.Id };
+        foreach (var task in Directory.EnumerateDirectories("/proc").Select(Path.GetFileName))
+        {
+            if (int.TryParse(task, out var id) && File.Exists($"/proc/{id}/stat"))
+            {
+                try
+                {
+                    var stat = File.ReadAllText($"/proc/{id}/stat");
+                    var parent = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+                    if (parent == master.Id)
+                    {
+                        ids.Add(id);
+                    }
+                }
+                catch (IOException)
+                {
+                }
+            }
+        }
+
+        return ProcessCpu.Of([.. ids]);
+    }
+
+    public static async Task<NginxReference?> TryStartAsync(int schedulerPort, Uri dashboard)
+    {
+        var binary = ExecutableSearch.OnPath("nginx") ?? (File.Exists("/usr/sbin/nginx") ? "/usr/sbin/nginx" : null);
+        if (binary is null || !File.Exists(StreamModule))
+        {
+            return null;
+        }
+
+        var directory = Directory.CreateTempSubdirectory("proxy-bench-nginx-").FullName;
+        var (sniPort, httpPort) = (FreePort.Pick(), FreePort.Pick());
+        File.WriteAllText(Path.Combine(directory, "nginx.conf"), $$"""
+            load_module {{StreamModule}};
+            worker_processes auto;
+            pid {{directory}}/nginx.pid;
+            error_log {{directory}}/error.log warn;
+            events { worker_connections 1024; }
+            stream {
+                map $ssl_preread_server_name $scheduler { daskgateway-bench 127.0.0.1:{{schedulerPort}}; default 127.0.0.1:1; }
+                server { listen 127.0.0.1:{{sniPort}}; ssl_preread on; proxy_pass $scheduler; }
+            }
+            http {
+                access_log off;
+                client_body_temp_path {{directory}}/body;
+                proxy_temp_path {{directory}}/proxy;
+                upstream dashboard { server 127.0.0.1:{{dashboard.Port}}; keepalive 64; }
+                server {
+                    listen 127.0.0.1:{{httpPort}};
+                    location /clusters/bench/ { proxy_pass http://dashboard/; proxy_http_version 1.1; proxy_set_header Connection ""; }
+                }
+            }
+            """);
+        var versionOutput = new List<string>();
+        var probe = ChildProcess.Start(new ChildProcessStartInfo(binary, ["-v"]) { Output = versionOutput.Add });
+        await probe.Exited;
+        var version = versionOutput.FirstOrDefault(l => l.Contains("nginx/", StringComparison.Ordinal))?.Split("nginx/").Last().Trim() ?? "?";
+        await probe.DisposeAsync();
+
+        var master = ChildProcess.Start(new ChildProcessStartInfo(binary, ["-p", directory, "-c", Path.Combine(directory, "nginx.conf"), "-g", "daemon off;"]));
+        var deadline = Stopwatch.StartNew();
+        while (!await FreePort.AcceptsConnectionsAsync(httpPort) || !await FreePort.AcceptsConnectionsAsync(sniPort))
+        {
+            if (master.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                Console.WriteLine($"nginx did not start: {master.Tail}");
+                await master.DisposeAsync();
+                return null;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return new NginxReference(master, directory, sniPort, httpPort, version);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await master.StopAsync(TimeSpan.FromSeconds(5));
+        await master.DisposeAsync();
+        Directory.Delete(directory, recursive: true);
     }
 }

@@ -1,5 +1,7 @@
 using Platform.Proxy.Extensions;
 
+Extensions.PreferInlineSocketCompletions();
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();

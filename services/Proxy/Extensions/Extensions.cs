@@ -13,6 +13,23 @@ namespace Platform.Proxy.Extensions;
 /// <summary>The Proxy service owns the public port: HTTP front door and TLS-SNI passthrough to schedulers.</summary>
 public static class Extensions
 {
+    /// <summary>
+    /// Socket completions run on the runtime's epoll thread instead of being handed to the thread pool. Splicing is
+    /// a receive and a send per chunk, so the hand-off was most of its cost: measured with the Proxy in its own
+    /// process (bench/Proxy), SNI throughput went from 48% to 65-73% of direct and added TLS latency from 1.0 to
+    /// 0.6-0.8 ms. Safe here because no socket continuation of ours blocks; Kestrel's own pipes still dispatch to
+    /// the pool (its inline mode measured no gain). Must run before the first socket exists: the runtime reads the
+    /// variable once. An operator's own setting (e.g. "0") wins.
+    /// </summary>
+    public static void PreferInlineSocketCompletions()
+    {
+        const string variable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+        if (Environment.GetEnvironmentVariable(variable) is null)
+        {
+            Environment.SetEnvironmentVariable(variable, "1");
+        }
+    }
+
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;

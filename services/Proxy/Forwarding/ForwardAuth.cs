@@ -75,7 +75,7 @@ public sealed class ForwardAuth(HttpClient http, IOptions<ForwardAuthOptions> op
     /// dozens at once) share one question to Auth. The address is part of the key so that Auth still counts each
     /// client's failed attempts for its rate limits.
     /// </summary>
-    private readonly ConcurrentDictionary<string, Task<ForwardAuthAnswer>> inFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<ForwardAuthAnswer>>> inFlight = new(StringComparer.Ordinal);
 
     public Task<ForwardAuthAnswer> IdentifyAsync(HttpContext context)
     {
@@ -98,21 +98,21 @@ public sealed class ForwardAuth(HttpClient http, IOptions<ForwardAuthOptions> op
             cache.TryRemove(key, out _);
         }
 
+        // Lazy: of two requests arriving together, exactly one starts the lookup. It must not end with the request
+        // that happened to start it, so it runs without that request's cancellation.
         var flightKey = $"{key}|{context.Connection.RemoteIpAddress}";
-        if (inFlight.TryGetValue(flightKey, out var shared))
+        var flight = new Lazy<Task<ForwardAuthAnswer>>(() => AskAuthAsync(context, key, CancellationToken.None), LazyThreadSafetyMode.ExecutionAndPublication);
+        var shared = inFlight.GetOrAdd(flightKey, flight);
+        if (ReferenceEquals(shared, flight))
         {
-            return shared.WaitAsync(context.RequestAborted);
+            _ = flight.Value.ContinueWith(
+                _ => inFlight.TryRemove(new KeyValuePair<string, Lazy<Task<ForwardAuthAnswer>>>(flightKey, flight)),
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default);
         }
 
-        // The shared lookup must not end with the request that happened to start it.
-        var lookup = AskAuthAsync(context, key, CancellationToken.None);
-        if (!inFlight.TryAdd(flightKey, lookup))
-        {
-            return lookup.WaitAsync(context.RequestAborted);
-        }
-
-        _ = lookup.ContinueWith(_ => inFlight.TryRemove(new KeyValuePair<string, Task<ForwardAuthAnswer>>(flightKey, lookup)), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-        return lookup.WaitAsync(context.RequestAborted);
+        return shared.Value.WaitAsync(context.RequestAborted);
     }
 
     private async Task<ForwardAuthAnswer> AskAuthAsync(HttpContext context, string? key, CancellationToken cancellationToken)
