@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
+using Platform.Hosting.Infrastructure;
 using Platform.Proxy.Routing;
 using Platform.Proxy.Tests.Support;
 using Platform.Testing;
@@ -19,7 +20,7 @@ public sealed class DaskSchedulerTests(InfrastructureFixture infrastructure)
         var cert = Path.Combine(folder.Path, "cluster.crt");
         var key = Path.Combine(folder.Path, "cluster.key");
         TestCertificates.WritePem(certificate, cert, key);
-        var schedulerPort = FreePort.Next();
+        var schedulerPort = FreePort.Pick();
         string[] tls = ["--tls-ca-file", cert, "--tls-cert", cert, "--tls-key", key];
 
         using var scheduler = Start("/usr/bin/dask-scheduler", ["--protocol", "tls", "--host", "127.0.0.1", "--port", schedulerPort.ToString(CultureInfo.InvariantCulture), "--dashboard-address", ":0", .. tls], folder.Path);

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Platform.Hosting.Infrastructure;
 using Platform.Proxy.Routing;
 using Platform.Proxy.Tests.Support;
 using Platform.Testing;
@@ -118,7 +119,7 @@ public sealed class SniPortTests(InfrastructureFixture infrastructure)
     public async Task A_separate_sni_port_splices_and_closes_everything_else()
     {
         await using var scheduler = new TlsEchoServer();
-        var sniPort = FreePort.Next();
+        var sniPort = FreePort.Pick();
         await using var proxy = ProxyServiceHost.Start(infrastructure, new Dictionary<string, string?>
         {
             ["Proxy:SniPort"] = sniPort.ToString(System.Globalization.CultureInfo.InvariantCulture),

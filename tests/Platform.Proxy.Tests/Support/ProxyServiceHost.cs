@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Platform.Hosting.Infrastructure;
 using Platform.Proxy.Routing;
 using Platform.Testing;
 
@@ -30,7 +31,7 @@ public sealed class ProxyServiceHost : WebApplicationFactory<Program>
 
     public static ProxyServiceHost Start(InfrastructureFixture infrastructure, IReadOnlyDictionary<string, string?>? settings = null, int? port = null)
     {
-        var host = new ProxyServiceHost(infrastructure, settings ?? new Dictionary<string, string?>(), port ?? FreePort.Next());
+        var host = new ProxyServiceHost(infrastructure, settings ?? new Dictionary<string, string?>(), port ?? FreePort.Pick());
         host.StartServer();
         return host;
     }
