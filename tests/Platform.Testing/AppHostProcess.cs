@@ -65,10 +65,16 @@ public sealed class AppHostProcess : IAsyncDisposable
     /// </summary>
     public static AppHostProcess Start(string dataDirectory, int? portBase = null)
     {
-        if (portBase is { } chosen)
-            return new(dataDirectory, chosen, LeaseWaiting(chosen, TimeSpan.FromSeconds(30)));
-        var (free, lease) = FreePortBase();
-        return new(dataDirectory, free, lease);
+        var (chosen, lease) = portBase is { } given ? (given, LeaseWaiting(given, TimeSpan.FromSeconds(30))) : FreePortBase();
+        try
+        {
+            return new(dataDirectory, chosen, lease);
+        }
+        catch
+        {
+            lease.Dispose();
+            throw;
+        }
     }
 
     public async Task WaitForOutputAsync(string text, TimeSpan timeout)
