@@ -63,10 +63,22 @@ await using var service = separateProcess
     ? await ProxyProcess.StartAsync(Path.Combine(repository!.FullName, "services", "Proxy", "bin", new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name, "net10.0", "Platform.Proxy.dll"), port, proxySettings, proxyToken)
     : (IAsyncDisposable)InProcessProxy.Start(port, proxySettings, ClusterRoute.TryCreate("bench", "bench", benchRoute.schedulerAddress, benchRoute.dashboardAddress)!);
 
-// A reference proxy measured in the same run, when nginx (and its stream module) is installed: what the standard C
-// proxy achieves on this machine, for the same three paths (SNI via ssl_preread, HTTP with pooled upstream connections).
-await using var nginx = await NginxReference.TryStartAsync(scheduler.Port, dashboard.Address);
-Console.WriteLine($"Proxy benchmark ({seconds:0.#} s per measurement, {Environment.ProcessorCount} cores, all on 127.0.0.1, proxy {(separateProcess ? "in its own process" : "in this process")}; reference: {(nginx is null ? "none (nginx with its stream module not installed)" : "nginx " + nginx.Version)})");
+// Reference proxies measured in the same run, when installed: what the standard C proxies achieve on this machine, for
+// the same three paths. nginx (SNI via ssl_preread, HTTP with pooled upstream connections) copies through user space;
+// HAProxy splices (splice(2): the kernel moves the bytes between the sockets without copying them to user space).
+var references = new List<ReferenceProxy>();
+if (await NginxReference.TryStartAsync(scheduler.Port, dashboard.Address) is { } nginx)
+{
+    references.Add(nginx);
+}
+
+if (await HaproxyReference.TryStartAsync(scheduler.Port, dashboard.Address) is { } haproxy)
+{
+    references.Add(haproxy);
+}
+
+await using var referencesStopped = new ReferenceCleanup(references);
+Console.WriteLine($"Proxy benchmark ({seconds:0.#} s per measurement, {Environment.ProcessorCount} cores, all on 127.0.0.1, proxy {(separateProcess ? "in its own process" : "in this process")}; references: {(references.Count == 0 ? "none (install nginx-light, libnginx-mod-stream or haproxy)" : string.Join(", ", references.Select(r => r.Name + " " + r.Version)))})");
 var proxyCpu = service is ProxyProcess process ? process.CpuTime : (Func<TimeSpan>?)null;
 
 // 1. Bulk throughput: the server streams data, the client reads it. Direct and proxied runs alternate and the median
@@ -74,39 +86,44 @@ var proxyCpu = service is ProxyProcess process ? process.CpuTime : (Func<TimeSpa
 // process, its CPU time per MB is reported too: unlike MB/s, it does not depend on how much of the machine others take.
 if (only.Contains("sni"))
 {
-    var runs = new List<(Throughput Direct, Throughput Proxied, Throughput? Reference)>();
+    var runs = new List<(Throughput Direct, Throughput Proxied, Throughput[] References)>();
     for (var run = 0; run < 5; run++)
     {
-        runs.Add((
-            await ThroughputAsync(scheduler.Port, "daskgateway-bench", seconds, null),
-            await ThroughputAsync(port, "daskgateway-bench", seconds, proxyCpu),
-            nginx is null ? null : await ThroughputAsync(nginx.SniPort, "daskgateway-bench", seconds, nginx.CpuTime)));
+        var direct = await ThroughputAsync(scheduler.Port, "daskgateway-bench", seconds, null);
+        var proxied = await ThroughputAsync(port, "daskgateway-bench", seconds, proxyCpu);
+        var measured = new Throughput[references.Count];
+        for (var r = 0; r < references.Count; r++)
+        {
+            measured[r] = await ThroughputAsync(references[r].SniPort, "daskgateway-bench", seconds, references[r].CpuTime);
+        }
+
+        runs.Add((direct, proxied, measured));
     }
 
-    var (direct, proxied, _) = runs.OrderBy(r => r.Proxied.MegabytesPerSecond / r.Direct.MegabytesPerSecond).ElementAt(runs.Count / 2);
-    Console.WriteLine($"SNI bulk throughput: direct {direct.MegabytesPerSecond:0} MB/s, proxy {proxied.MegabytesPerSecond:0} MB/s, ratio {proxied.MegabytesPerSecond / direct.MegabytesPerSecond:P1} (median of {runs.Count} alternating runs; target >= 90%)");
+    var median = runs.OrderBy(r => r.Proxied.MegabytesPerSecond / r.Direct.MegabytesPerSecond).ElementAt(runs.Count / 2);
+    Console.WriteLine($"SNI bulk throughput: direct {median.Direct.MegabytesPerSecond:0} MB/s, proxy {median.Proxied.MegabytesPerSecond:0} MB/s, ratio {median.Proxied.MegabytesPerSecond / median.Direct.MegabytesPerSecond:P1} (median of {runs.Count} alternating runs; target >= 90%)");
     if (proxyCpu is not null)
     {
-        Console.WriteLine($"  proxy CPU per MB: {runs.Select(r => r.Proxied.ProxyCpuMicrosecondsPerMegabyte).Order().ElementAt(runs.Count / 2):0} us (median)");
+        Console.WriteLine($"  proxy CPU per MB: {runs.Select(r => r.Proxied.ProxyCpuMicrosecondsPerMegabyte).Order().ElementAt(runs.Count / 2):0} us (median); the benchmark's own (TLS client and server) per MB: direct {runs.Select(r => r.Direct.CpuMicrosecondsPerMegabyte).Order().ElementAt(runs.Count / 2):0} us, proxied {runs.Select(r => r.Proxied.CpuMicrosecondsPerMegabyte).Order().ElementAt(runs.Count / 2):0} us");
     }
 
-    if (nginx is not null)
+    for (var r = 0; r < references.Count; r++)
     {
-        var (referenceDirect, _, reference) = runs.OrderBy(r => r.Reference!.MegabytesPerSecond / r.Direct.MegabytesPerSecond).ElementAt(runs.Count / 2);
-        Console.WriteLine($"  nginx reference: {reference!.MegabytesPerSecond:0} MB/s, ratio {reference.MegabytesPerSecond / referenceDirect.MegabytesPerSecond:P1}, CPU per MB {runs.Select(r => r.Reference!.ProxyCpuMicrosecondsPerMegabyte).Order().ElementAt(runs.Count / 2):0} us");
+        var (referenceDirect, _, measured) = runs.OrderBy(x => x.References[r].MegabytesPerSecond / x.Direct.MegabytesPerSecond).ElementAt(runs.Count / 2);
+        Console.WriteLine($"  {references[r].Name} reference: {measured[r].MegabytesPerSecond:0} MB/s, ratio {measured[r].MegabytesPerSecond / referenceDirect.MegabytesPerSecond:P1}, CPU per MB {runs.Select(x => x.References[r].ProxyCpuMicrosecondsPerMegabyte).Order().ElementAt(runs.Count / 2):0} us");
     }
 }
 
 // 2. Connect + TLS handshake + one 64-byte echo, sequentially, direct and proxied connections alternating.
 if (only.Contains("tls"))
 {
-    int[] ports = nginx is null ? [scheduler.Port, port] : [scheduler.Port, port, nginx.SniPort];
+    int[] ports = [scheduler.Port, port, .. references.Select(r => r.SniPort)];
     await LatencyAsync(ports, 300);
     var latencies = await LatencyAsync(ports, 1000);
     Console.WriteLine($"TLS connect+echo p50: direct {latencies[0]:0.000} ms, proxy {latencies[1]:0.000} ms, added {latencies[1] - latencies[0]:0.000} ms (target <= 0.3 ms)");
-    if (nginx is not null)
+    for (var r = 0; r < references.Count; r++)
     {
-        Console.WriteLine($"  nginx reference: {latencies[2]:0.000} ms, added {latencies[2] - latencies[0]:0.000} ms");
+        Console.WriteLine($"  {references[r].Name} reference: {latencies[r + 2]:0.000} ms, added {latencies[r + 2] - latencies[0]:0.000} ms");
     }
 }
 
@@ -115,7 +132,7 @@ if (only.Contains("http"))
 {
     var directUrl = new Uri(dashboard.Address, "status");
     var proxiedUrl = new Uri($"http://127.0.0.1:{port}/clusters/bench/status");
-    var referenceUrl = nginx is null ? null : new Uri($"http://127.0.0.1:{nginx.HttpPort}/clusters/bench/status");
+    var referenceUrls = references.Select(r => new Uri($"http://127.0.0.1:{r.HttpPort}/clusters/bench/status")).ToArray();
     const string authorization = "Basic YmVuY2g6YmVuY2g=";
 
     // The proxied path has far more code to tier up than the direct one: measured after a one-second warm-up, the
@@ -129,29 +146,34 @@ if (only.Contains("http"))
         compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
         await RequestsPerSecondAsync(directUrl, null, 1);
         await RequestsPerSecondAsync(proxiedUrl, authorization, 2);
-        if (referenceUrl is not null)
+        foreach (var url in referenceUrls)
         {
-            await RequestsPerSecondAsync(referenceUrl, authorization, 1);
+            await RequestsPerSecondAsync(url, authorization, 1);
         }
     }
     while ((System.Runtime.JitInfo.GetCompiledMethodCount() - compiled > 50 || warmUp.Elapsed < TimeSpan.FromSeconds(10)) && warmUp.Elapsed < TimeSpan.FromSeconds(60));
 
     Console.WriteLine($"HTTP warm-up: {warmUp.Elapsed.TotalSeconds:0} s until the JIT settled");
-    var runs = new List<(double Direct, double Proxied, double Reference)>();
+    var runs = new List<(double Direct, double Proxied, double[] References)>();
     for (var run = 0; run < 3; run++)
     {
-        runs.Add((
-            await RequestsPerSecondAsync(directUrl, null, seconds),
-            await RequestsPerSecondAsync(proxiedUrl, authorization, seconds),
-            referenceUrl is null ? double.NaN : await RequestsPerSecondAsync(referenceUrl, authorization, seconds)));
+        var direct = await RequestsPerSecondAsync(directUrl, null, seconds);
+        var proxied = await RequestsPerSecondAsync(proxiedUrl, authorization, seconds);
+        var measured = new double[referenceUrls.Length];
+        for (var r = 0; r < referenceUrls.Length; r++)
+        {
+            measured[r] = await RequestsPerSecondAsync(referenceUrls[r], authorization, seconds);
+        }
+
+        runs.Add((direct, proxied, measured));
     }
 
     var (directRps, proxiedRps, _) = runs.OrderBy(r => r.Proxied / r.Direct).ElementAt(runs.Count / 2);
     Console.WriteLine($"HTTP dashboard route, 32 connections: direct {directRps:0} req/s, proxy {proxiedRps:0} req/s, ratio {proxiedRps / directRps:P1} (median of {runs.Count} alternating runs; target >= 70%)");
-    if (referenceUrl is not null)
+    for (var r = 0; r < references.Count; r++)
     {
-        var (referenceDirect, _, referenceRps) = runs.OrderBy(r => r.Reference / r.Direct).ElementAt(runs.Count / 2);
-        Console.WriteLine($"  nginx reference: {referenceRps:0} req/s, ratio {referenceRps / referenceDirect:P1}");
+        var (referenceDirect, _, measured) = runs.OrderBy(x => x.References[r] / x.Direct).ElementAt(runs.Count / 2);
+        Console.WriteLine($"  {references[r].Name} reference: {measured[r]:0} req/s, ratio {measured[r] / referenceDirect:P1}");
     }
 }
 
@@ -230,7 +252,11 @@ static async Task<double> RequestsPerSecondAsync(Uri url, string? authorization,
         while (clock.Elapsed < duration)
         {
             using var response = await client.GetAsync(url, HttpCompletionOption.ResponseContentRead);
-            response.EnsureSuccessStatusCode();
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new HttpRequestException($"{url} answered {(int)response.StatusCode} ({response.Headers}): {await response.Content.ReadAsStringAsync()}");
+            }
+
             done++;
         }
 
@@ -456,16 +482,15 @@ internal static class ProcessCpu
     }
 }
 
-/// <summary>nginx as a reference proxy: ssl_preread SNI routing and an HTTP location with pooled upstream connections.</summary>
-internal sealed class NginxReference(ChildProcess master, string directory, int sniPort, int httpPort, string version) : IAsyncDisposable
+/// <summary>A reference proxy run as its own processes, on its own SNI and HTTP ports, stopped by PID.</summary>
+internal abstract class ReferenceProxy(ChildProcess master, string directory, int sniPort, int httpPort, string version) : IAsyncDisposable
 {
-    private const string StreamModule = "/usr/lib/nginx/modules/ngx_stream_module.so";
-
+    public abstract string Name { get; }
     public int SniPort { get; } = sniPort;
     public int HttpPort { get; } = httpPort;
     public string Version { get; } = version;
 
-    /// <summary>Master and workers: the workers do the proxying.</summary>
+    /// <summary>The started process and its children (nginx's workers).</summary>
     public TimeSpan CpuTime()
     {
         var ids = new List<int> { master.Id };
@@ -491,10 +516,56 @@ internal sealed class NginxReference(ChildProcess master, string directory, int 
         return ProcessCpu.Of([.. ids]);
     }
 
-    public static async Task<NginxReference?> TryStartAsync(int schedulerPort, Uri dashboard)
+    public async ValueTask DisposeAsync()
     {
-        var binary = ExecutableSearch.OnPath("nginx") ?? (File.Exists("/usr/sbin/nginx") ? "/usr/sbin/nginx" : null);
-        if (binary is null || !File.Exists(StreamModule))
+        await master.StopAsync(TimeSpan.FromSeconds(5));
+        await master.DisposeAsync();
+        Directory.Delete(directory, recursive: true);
+    }
+
+    protected static async Task<string> VersionAsync(string binary, string argument, string marker)
+    {
+        var output = new List<string>();
+        await using var probe = ChildProcess.Start(new ChildProcessStartInfo(binary, [argument]) { Output = output.Add });
+        await probe.Exited;
+        var line = output.FirstOrDefault(l => l.Contains(marker, StringComparison.Ordinal));
+        return line is null ? "?" : line[(line.IndexOf(marker, StringComparison.Ordinal) + marker.Length)..].Trim().Split(' ')[0];
+    }
+
+    /// <summary>Starts the configured process and waits until both ports accept connections; null (and said why) if not.</summary>
+    protected static async Task<ChildProcess?> StartAsync(string name, ChildProcessStartInfo start, int sniPort, int httpPort)
+    {
+        var process = ChildProcess.Start(start);
+        var deadline = Stopwatch.StartNew();
+        while (!await FreePort.AcceptsConnectionsAsync(httpPort) || !await FreePort.AcceptsConnectionsAsync(sniPort))
+        {
+            if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                Console.WriteLine($"{name} did not start: {process.Tail}");
+                await process.DisposeAsync();
+                return null;
+            }
+
+            await Task.Delay(100);
+        }
+
+        return process;
+    }
+
+    protected static string? Find(string name) => ExecutableSearch.OnPath(name) ?? (File.Exists("/usr/sbin/" + name) ? "/usr/sbin/" + name : null);
+}
+
+/// <summary>nginx: ssl_preread SNI routing (bytes copied through user space) and an HTTP location with pooled upstream connections.</summary>
+internal sealed class NginxReference(ChildProcess master, string directory, int sniPort, int httpPort, string version)
+    : ReferenceProxy(master, directory, sniPort, httpPort, version)
+{
+    private const string StreamModule = "/usr/lib/nginx/modules/ngx_stream_module.so";
+
+    public override string Name => "nginx";
+
+    public static async Task<ReferenceProxy?> TryStartAsync(int schedulerPort, Uri dashboard)
+    {
+        if (Find("nginx") is not { } binary || !File.Exists(StreamModule))
         {
             return null;
         }
@@ -522,33 +593,74 @@ internal sealed class NginxReference(ChildProcess master, string directory, int 
                 }
             }
             """);
-        var versionOutput = new List<string>();
-        var probe = ChildProcess.Start(new ChildProcessStartInfo(binary, ["-v"]) { Output = versionOutput.Add });
-        await probe.Exited;
-        var version = versionOutput.FirstOrDefault(l => l.Contains("nginx/", StringComparison.Ordinal))?.Split("nginx/").Last().Trim() ?? "?";
-        await probe.DisposeAsync();
+        var version = await VersionAsync(binary, "-v", "nginx/");
+        var master = await StartAsync("nginx", new ChildProcessStartInfo(binary, ["-p", directory, "-c", Path.Combine(directory, "nginx.conf"), "-g", "daemon off;"]), sniPort, httpPort);
+        return master is null ? null : new NginxReference(master, directory, sniPort, httpPort, version);
+    }
+}
 
-        var master = ChildProcess.Start(new ChildProcessStartInfo(binary, ["-p", directory, "-c", Path.Combine(directory, "nginx.conf"), "-g", "daemon off;"]));
-        var deadline = Stopwatch.StartNew();
-        while (!await FreePort.AcceptsConnectionsAsync(httpPort) || !await FreePort.AcceptsConnectionsAsync(sniPort))
+/// <summary>HAProxy: SNI routing from the inspected ClientHello with splice(2) both ways, and HTTP with reused upstream connections.</summary>
+internal sealed class HaproxyReference(ChildProcess master, string directory, int sniPort, int httpPort, string version)
+    : ReferenceProxy(master, directory, sniPort, httpPort, version)
+{
+    public override string Name => "HAProxy";
+
+    public static async Task<ReferenceProxy?> TryStartAsync(int schedulerPort, Uri dashboard)
+    {
+        if (Find("haproxy") is not { } binary)
         {
-            if (master.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(10))
-            {
-                Console.WriteLine($"nginx did not start: {master.Tail}");
-                await master.DisposeAsync();
-                return null;
-            }
-
-            await Task.Delay(100);
+            return null;
         }
 
-        return new NginxReference(master, directory, sniPort, httpPort, version);
-    }
+        var directory = Directory.CreateTempSubdirectory("proxy-bench-haproxy-").FullName;
+        var (sniPort, httpPort) = (FreePort.Pick(), FreePort.Pick());
+        var configuration = Path.Combine(directory, "haproxy.cfg");
+        File.WriteAllText(configuration, $$"""
+            global
+                maxconn 4096
+                nbthread {{Environment.ProcessorCount}}
+            defaults
+                timeout connect 5s
+                timeout client 1m
+                timeout server 1m
+            frontend sni
+                mode tcp
+                bind 127.0.0.1:{{sniPort}}
+                option splice-request
+                option splice-response
+                tcp-request inspect-delay 5s
+                tcp-request content accept if { req_ssl_hello_type 1 }
+                use_backend scheduler if { req_ssl_sni -i daskgateway-bench }
+            backend scheduler
+                mode tcp
+                option splice-request
+                option splice-response
+                server scheduler 127.0.0.1:{{schedulerPort}}
+            frontend http
+                mode http
+                bind 127.0.0.1:{{httpPort}}
+                http-request replace-path /clusters/bench(/.*) \1
+                default_backend dashboard
+            backend dashboard
+                mode http
+                http-reuse always
+                server dashboard 127.0.0.1:{{dashboard.Port}}
 
+            """);
+        var version = await VersionAsync(binary, "-v", "version ");
+        var master = await StartAsync("HAProxy", new ChildProcessStartInfo(binary, ["-f", configuration, "-db"]), sniPort, httpPort);
+        return master is null ? null : new HaproxyReference(master, directory, sniPort, httpPort, version);
+    }
+}
+
+/// <summary>Stops the reference proxies started so far.</summary>
+internal sealed class ReferenceCleanup(List<ReferenceProxy> references) : IAsyncDisposable
+{
     public async ValueTask DisposeAsync()
     {
-        await master.StopAsync(TimeSpan.FromSeconds(5));
-        await master.DisposeAsync();
-        Directory.Delete(directory, recursive: true);
+        foreach (var reference in references)
+        {
+            await reference.DisposeAsync();
+        }
     }
 }
