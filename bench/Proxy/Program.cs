@@ -67,14 +67,18 @@ await using var service = separateProcess
 // the same three paths. nginx (SNI via ssl_preread, HTTP with pooled upstream connections) copies through user space;
 // HAProxy splices (splice(2): the kernel moves the bytes between the sockets without copying them to user space).
 var references = new List<ReferenceProxy>();
-if (await NginxReference.TryStartAsync(scheduler.Port, dashboard.Address) is { } nginx)
+// PROXY_BENCH_REFERENCES=0 skips them (quicker runs while trying the Proxy's own settings).
+if (Environment.GetEnvironmentVariable("PROXY_BENCH_REFERENCES") != "0")
 {
-    references.Add(nginx);
-}
+    if (await NginxReference.TryStartAsync(scheduler.Port, dashboard.Address) is { } nginx)
+    {
+        references.Add(nginx);
+    }
 
-if (await HaproxyReference.TryStartAsync(scheduler.Port, dashboard.Address) is { } haproxy)
-{
-    references.Add(haproxy);
+    if (await HaproxyReference.TryStartAsync(scheduler.Port, dashboard.Address) is { } haproxy)
+    {
+        references.Add(haproxy);
+    }
 }
 
 await using var referencesStopped = new ReferenceCleanup(references);
@@ -154,26 +158,31 @@ if (only.Contains("http"))
     while ((System.Runtime.JitInfo.GetCompiledMethodCount() - compiled > 50 || warmUp.Elapsed < TimeSpan.FromSeconds(10)) && warmUp.Elapsed < TimeSpan.FromSeconds(60));
 
     Console.WriteLine($"HTTP warm-up: {warmUp.Elapsed.TotalSeconds:0} s until the JIT settled");
-    var runs = new List<(double Direct, double Proxied, double[] References)>();
+    var runs = new List<(Rate Direct, Rate Proxied, Rate[] References)>();
     for (var run = 0; run < 3; run++)
     {
         var direct = await RequestsPerSecondAsync(directUrl, null, seconds);
-        var proxied = await RequestsPerSecondAsync(proxiedUrl, authorization, seconds);
-        var measured = new double[referenceUrls.Length];
+        var proxied = await RequestsPerSecondAsync(proxiedUrl, authorization, seconds, proxyCpu);
+        var measured = new Rate[referenceUrls.Length];
         for (var r = 0; r < referenceUrls.Length; r++)
         {
-            measured[r] = await RequestsPerSecondAsync(referenceUrls[r], authorization, seconds);
+            measured[r] = await RequestsPerSecondAsync(referenceUrls[r], authorization, seconds, references[r].CpuTime);
         }
 
         runs.Add((direct, proxied, measured));
     }
 
-    var (directRps, proxiedRps, _) = runs.OrderBy(r => r.Proxied / r.Direct).ElementAt(runs.Count / 2);
-    Console.WriteLine($"HTTP dashboard route, 32 connections: direct {directRps:0} req/s, proxy {proxiedRps:0} req/s, ratio {proxiedRps / directRps:P1} (median of {runs.Count} alternating runs; target >= 70%)");
+    var median = runs.OrderBy(r => r.Proxied.PerSecond / r.Direct.PerSecond).ElementAt(runs.Count / 2);
+    Console.WriteLine($"HTTP dashboard route, 32 connections: direct {median.Direct.PerSecond:0} req/s, proxy {median.Proxied.PerSecond:0} req/s, ratio {median.Proxied.PerSecond / median.Direct.PerSecond:P1} (median of {runs.Count} alternating runs; target >= 70%)");
+    if (proxyCpu is not null)
+    {
+        Console.WriteLine($"  proxy CPU per request: {runs.Select(r => r.Proxied.ProxyCpuMicroseconds).Order().ElementAt(runs.Count / 2):0.0} us (median); the benchmark's own (client and dashboard) per request: direct {runs.Select(r => r.Direct.CpuMicroseconds).Order().ElementAt(runs.Count / 2):0.0} us, proxied {runs.Select(r => r.Proxied.CpuMicroseconds).Order().ElementAt(runs.Count / 2):0.0} us");
+    }
+
     for (var r = 0; r < references.Count; r++)
     {
-        var (referenceDirect, _, measured) = runs.OrderBy(x => x.References[r] / x.Direct).ElementAt(runs.Count / 2);
-        Console.WriteLine($"  {references[r].Name} reference: {measured[r]:0} req/s, ratio {measured[r] / referenceDirect:P1}");
+        var (referenceDirect, _, measured) = runs.OrderBy(x => x.References[r].PerSecond / x.Direct.PerSecond).ElementAt(runs.Count / 2);
+        Console.WriteLine($"  {references[r].Name} reference: {measured[r].PerSecond:0} req/s, ratio {measured[r].PerSecond / referenceDirect.PerSecond:P1}, CPU per request {runs.Select(x => x.References[r].ProxyCpuMicroseconds).Order().ElementAt(runs.Count / 2):0.0} us");
     }
 }
 
@@ -237,7 +246,7 @@ static async Task<double[]> LatencyAsync(int[] ports, int count)
     }
 }
 
-static async Task<double> RequestsPerSecondAsync(Uri url, string? authorization, double seconds)
+static async Task<Rate> RequestsPerSecondAsync(Uri url, string? authorization, double seconds, Func<TimeSpan>? proxyCpu = null)
 {
     using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 32, UseProxy = false, UseCookies = false });
     if (authorization is not null)
@@ -264,9 +273,15 @@ static async Task<double> RequestsPerSecondAsync(Uri url, string? authorization,
     }
 
     await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => Worker(TimeSpan.FromSeconds(1))));
+    var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+    var proxyCpuBefore = proxyCpu?.Invoke() ?? TimeSpan.Zero;
     var timer = Stopwatch.StartNew();
     var counts = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => Worker(TimeSpan.FromSeconds(seconds))));
-    return counts.Sum() / timer.Elapsed.TotalSeconds;
+    var requests = (double)counts.Sum();
+    return new Rate(
+        requests / timer.Elapsed.TotalSeconds,
+        (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / requests,
+        proxyCpu is null ? double.NaN : (proxyCpu() - proxyCpuBefore).TotalMicroseconds / requests);
 }
 
 static async Task<SslStream> ConnectAsync(int port, string sni)
@@ -285,6 +300,9 @@ static X509Certificate2 CreateCertificate()
     using var created = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
     return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
 }
+
+/// <summary>One HTTP run: requests/s, this process's CPU time per request, and a separate proxy process's CPU time per request.</summary>
+internal sealed record Rate(double PerSecond, double CpuMicroseconds, double ProxyCpuMicroseconds);
 
 /// <summary>One bulk run: MB/s, this process's CPU time per MB, and a separate proxy process's CPU time per MB.</summary>
 internal sealed record Throughput(double MegabytesPerSecond, double CpuMicrosecondsPerMegabyte, double ProxyCpuMicrosecondsPerMegabyte);
