@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -13,13 +14,22 @@ namespace Microsoft.Extensions.Hosting;
 /// <summary>What every Platform service gets: telemetry, health, service discovery and the verified platform identity.</summary>
 public static class PlatformServiceDefaults
 {
-    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder)
+    /// <param name="verifyPlatformIdentity">
+    /// False for a service that never trusts the platform identity itself: the Proxy, which asks Auth about every
+    /// caller and strips identity headers. It then neither verifies assertions clients send nor runs the
+    /// authentication and authorization middleware on each request.
+    /// </param>
+    public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder, bool verifyPlatformIdentity = true)
         where TBuilder : IHostApplicationBuilder
     {
         builder.AddPlatformTelemetry();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [HealthEndpoints.LiveTag]);
         builder.Services.AddPlatformServiceDiscovery();
-        builder.AddPlatformIdentity();
+        if (verifyPlatformIdentity)
+        {
+            builder.AddPlatformIdentity();
+        }
+
         return builder;
     }
 
@@ -27,8 +37,12 @@ public static class PlatformServiceDefaults
     {
         app.UseMiddleware<ServerSpanEnrichment>();
         app.UseJsonErrors();
-        app.UseAuthentication();
-        app.UseAuthorization();
+        if (app.Services.GetService<IAuthenticationSchemeProvider>() is not null)
+        {
+            app.UseAuthentication();
+            app.UseAuthorization();
+        }
+
         app.MapHealthEndpoints();
         return app;
     }

@@ -1,10 +1,10 @@
 using Platform.Proxy.Extensions;
 
-Extensions.PreferInlineSocketCompletions();
+Extensions.UseSingleEventLoop();
 
 var builder = WebApplication.CreateBuilder(args);
 
-builder.AddServiceDefaults();
+builder.AddServiceDefaults(verifyPlatformIdentity: false);
 builder.AddApplicationServices();
 
 var app = builder.Build();

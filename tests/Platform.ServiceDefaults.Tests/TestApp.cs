@@ -9,12 +9,12 @@ namespace Platform.ServiceDefaults.Tests;
 /// <summary>A minimal service on ServiceDefaults, hosted in memory, with the given configuration and endpoints.</summary>
 internal static class TestApp
 {
-    public static async Task<WebApplication> StartAsync(IEnumerable<KeyValuePair<string, string?>> configuration, Action<WebApplication> map)
+    public static async Task<WebApplication> StartAsync(IEnumerable<KeyValuePair<string, string?>> configuration, Action<WebApplication> map, bool verifyPlatformIdentity = true)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development", ApplicationName = "Platform.TestService" });
         builder.WebHost.UseTestServer();
         builder.Configuration.AddInMemoryCollection(configuration);
-        builder.AddServiceDefaults();
+        builder.AddServiceDefaults(verifyPlatformIdentity);
         var app = builder.Build();
         app.MapDefaultEndpoints();
         map(app);
