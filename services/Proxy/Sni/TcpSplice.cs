@@ -13,7 +13,15 @@ public static class TcpSplice
     /// <summary>Once one side has finished, how long the other may take to drain before the connection is cut.</summary>
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
 
+    /// <summary>Reads into Kestrel's pipe (the fallback without a socket): its pool's blocks, a few at a time.</summary>
     private const int MinimumReadSize = 64 * 1024;
+
+    /// <summary>
+    /// Scheduler-to-client reads: fewer, larger reads and sends cost less per byte (bench/Proxy, SNI bulk: 550-610 µs
+    /// of Proxy CPU per MB with 64 KB, 470-520 with 256 KB, no better with 1 MB). Rented only while data flows, so idle
+    /// client connections (most of them, most of the time) hold no buffer; holding it throughout measured no faster.
+    /// </summary>
+    private const int ChunkSize = 256 * 1024;
 
     /// <param name="clientSocket">The client's socket when the transport exposes it: the scheduler's bytes are then sent
     /// to it directly, skipping the output pipe's copy and thread hop (the pipe stays idle, so nothing interleaves).</param>
@@ -107,21 +115,15 @@ public static class TcpSplice
 
     private static async Task BackendToSocketAsync(Socket backend, Socket client, CancellationToken cancellationToken)
     {
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(MinimumReadSize);
         try
         {
             while (true)
             {
-                var read = await backend.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
-                if (read == 0)
+                // A zero-byte receive completes when data (or the end) arrives, without a buffer held while waiting.
+                await backend.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
+                if (!await CopyAvailableAsync(backend, client, cancellationToken))
                 {
                     return;
-                }
-
-                var sent = 0;
-                while (sent < read)
-                {
-                    sent += await client.SendAsync(buffer.AsMemory(sent, read - sent), SocketFlags.None, cancellationToken);
                 }
             }
         }
@@ -131,6 +133,34 @@ public static class TcpSplice
         finally
         {
             ShutdownQuietly(client, SocketShutdown.Send);
+        }
+    }
+
+    /// <summary>Copies while data is waiting; false once the source has ended.</summary>
+    private static async Task<bool> CopyAvailableAsync(Socket from, Socket to, CancellationToken cancellationToken)
+    {
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(ChunkSize);
+        try
+        {
+            do
+            {
+                var read = await from.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+                if (read == 0)
+                {
+                    return false;
+                }
+
+                var sent = 0;
+                while (sent < read)
+                {
+                    sent += await to.SendAsync(buffer.AsMemory(sent, read - sent), SocketFlags.None, cancellationToken);
+                }
+            }
+            while (from.Available > 0);
+            return true;
+        }
+        finally
+        {
             System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
