@@ -90,12 +90,12 @@ var proxyCpu = service is ProxyProcess process ? process.CpuTime : (Func<TimeSpa
 // process, its CPU time per MB is reported too: unlike MB/s, it does not depend on how much of the machine others take.
 if (only.Contains("sni"))
 {
-    var runs = new List<(Throughput Direct, Throughput Proxied, Throughput[] References)>();
+    var runs = new List<(Sample Direct, Sample Proxied, Sample[] References)>();
     for (var run = 0; run < 5; run++)
     {
         var direct = await ThroughputAsync(scheduler.Port, "daskgateway-bench", seconds, null);
         var proxied = await ThroughputAsync(port, "daskgateway-bench", seconds, proxyCpu);
-        var measured = new Throughput[references.Count];
+        var measured = new Sample[references.Count];
         for (var r = 0; r < references.Count; r++)
         {
             measured[r] = await ThroughputAsync(references[r].SniPort, "daskgateway-bench", seconds, references[r].CpuTime);
@@ -104,18 +104,7 @@ if (only.Contains("sni"))
         runs.Add((direct, proxied, measured));
     }
 
-    var median = runs.OrderBy(r => r.Proxied.MegabytesPerSecond / r.Direct.MegabytesPerSecond).ElementAt(runs.Count / 2);
-    Console.WriteLine($"SNI bulk throughput: direct {median.Direct.MegabytesPerSecond:0} MB/s, proxy {median.Proxied.MegabytesPerSecond:0} MB/s, ratio {median.Proxied.MegabytesPerSecond / median.Direct.MegabytesPerSecond:P1} (median of {runs.Count} alternating runs; target >= 90%)");
-    if (proxyCpu is not null)
-    {
-        Console.WriteLine($"  proxy CPU per MB: {runs.Select(r => r.Proxied.ProxyCpuMicrosecondsPerMegabyte).Order().ElementAt(runs.Count / 2):0} us (median); the benchmark's own (TLS client and server) per MB: direct {runs.Select(r => r.Direct.CpuMicrosecondsPerMegabyte).Order().ElementAt(runs.Count / 2):0} us, proxied {runs.Select(r => r.Proxied.CpuMicrosecondsPerMegabyte).Order().ElementAt(runs.Count / 2):0} us");
-    }
-
-    for (var r = 0; r < references.Count; r++)
-    {
-        var (referenceDirect, _, measured) = runs.OrderBy(x => x.References[r].MegabytesPerSecond / x.Direct.MegabytesPerSecond).ElementAt(runs.Count / 2);
-        Console.WriteLine($"  {references[r].Name} reference: {measured[r].MegabytesPerSecond:0} MB/s, ratio {measured[r].MegabytesPerSecond / referenceDirect.MegabytesPerSecond:P1}, CPU per MB {runs.Select(x => x.References[r].ProxyCpuMicrosecondsPerMegabyte).Order().ElementAt(runs.Count / 2):0} us");
-    }
+    Report("SNI bulk throughput", "MB/s", "MB", "TLS client and server", ">= 90%", runs, references, proxyCpu is not null);
 }
 
 // 2. Connect + TLS handshake + one 64-byte echo, sequentially, direct and proxied connections alternating.
@@ -158,12 +147,12 @@ if (only.Contains("http"))
     while ((System.Runtime.JitInfo.GetCompiledMethodCount() - compiled > 50 || warmUp.Elapsed < TimeSpan.FromSeconds(10)) && warmUp.Elapsed < TimeSpan.FromSeconds(60));
 
     Console.WriteLine($"HTTP warm-up: {warmUp.Elapsed.TotalSeconds:0} s until the JIT settled");
-    var runs = new List<(Rate Direct, Rate Proxied, Rate[] References)>();
+    var runs = new List<(Sample Direct, Sample Proxied, Sample[] References)>();
     for (var run = 0; run < 3; run++)
     {
         var direct = await RequestsPerSecondAsync(directUrl, null, seconds);
         var proxied = await RequestsPerSecondAsync(proxiedUrl, authorization, seconds, proxyCpu);
-        var measured = new Rate[referenceUrls.Length];
+        var measured = new Sample[referenceUrls.Length];
         for (var r = 0; r < referenceUrls.Length; r++)
         {
             measured[r] = await RequestsPerSecondAsync(referenceUrls[r], authorization, seconds, references[r].CpuTime);
@@ -172,23 +161,30 @@ if (only.Contains("http"))
         runs.Add((direct, proxied, measured));
     }
 
+    Report("HTTP dashboard route, 32 connections", "req/s", "request", "client and dashboard", ">= 70%", runs, references, proxyCpu is not null);
+}
+
+return 0;
+
+/// <summary>The median run by ratio for the Proxy and each reference, and the median CPU cost per unit.</summary>
+static void Report(string title, string rateUnit, string unit, string own, string target, List<(Sample Direct, Sample Proxied, Sample[] References)> runs, List<ReferenceProxy> references, bool proxyCpuKnown)
+{
+    double Median(IEnumerable<double> values) => values.Order().ElementAt(runs.Count / 2);
     var median = runs.OrderBy(r => r.Proxied.PerSecond / r.Direct.PerSecond).ElementAt(runs.Count / 2);
-    Console.WriteLine($"HTTP dashboard route, 32 connections: direct {median.Direct.PerSecond:0} req/s, proxy {median.Proxied.PerSecond:0} req/s, ratio {median.Proxied.PerSecond / median.Direct.PerSecond:P1} (median of {runs.Count} alternating runs; target >= 70%)");
-    if (proxyCpu is not null)
+    Console.WriteLine($"{title}: direct {median.Direct.PerSecond:0} {rateUnit}, proxy {median.Proxied.PerSecond:0} {rateUnit}, ratio {median.Proxied.PerSecond / median.Direct.PerSecond:P1} (median of {runs.Count} alternating runs; target {target})");
+    if (proxyCpuKnown)
     {
-        Console.WriteLine($"  proxy CPU per request: {runs.Select(r => r.Proxied.ProxyCpuMicroseconds).Order().ElementAt(runs.Count / 2):0.0} us (median); the benchmark's own (client and dashboard) per request: direct {runs.Select(r => r.Direct.CpuMicroseconds).Order().ElementAt(runs.Count / 2):0.0} us, proxied {runs.Select(r => r.Proxied.CpuMicroseconds).Order().ElementAt(runs.Count / 2):0.0} us");
+        Console.WriteLine($"  proxy CPU per {unit}: {Median(runs.Select(r => r.Proxied.ProxyCpuMicroseconds)):0.0} us (median); the benchmark's own ({own}) per {unit}: direct {Median(runs.Select(r => r.Direct.OwnCpuMicroseconds)):0.0} us, proxied {Median(runs.Select(r => r.Proxied.OwnCpuMicroseconds)):0.0} us");
     }
 
     for (var r = 0; r < references.Count; r++)
     {
         var (referenceDirect, _, measured) = runs.OrderBy(x => x.References[r].PerSecond / x.Direct.PerSecond).ElementAt(runs.Count / 2);
-        Console.WriteLine($"  {references[r].Name} reference: {measured[r].PerSecond:0} req/s, ratio {measured[r].PerSecond / referenceDirect.PerSecond:P1}, CPU per request {runs.Select(x => x.References[r].ProxyCpuMicroseconds).Order().ElementAt(runs.Count / 2):0.0} us");
+        Console.WriteLine($"  {references[r].Name} reference: {measured[r].PerSecond:0} {rateUnit}, ratio {measured[r].PerSecond / referenceDirect.PerSecond:P1}, CPU per {unit} {Median(runs.Select(x => x.References[r].ProxyCpuMicroseconds)):0.0} us");
     }
 }
 
-return 0;
-
-static async Task<Throughput> ThroughputAsync(int port, string sni, double seconds, Func<TimeSpan>? proxyCpu)
+static async Task<Sample> ThroughputAsync(int port, string sni, double seconds, Func<TimeSpan>? proxyCpu)
 {
     await using var tls = await ConnectAsync(port, sni);
     await tls.WriteAsync(new byte[] { (byte)'S' });
@@ -210,7 +206,7 @@ static async Task<Throughput> ThroughputAsync(int port, string sni, double secon
     }
 
     var megabytes = total / 1e6;
-    return new Throughput(
+    return new Sample(
         megabytes / clock.Elapsed.TotalSeconds,
         (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / megabytes,
         proxyCpu is null ? double.NaN : ((proxyCpu() - proxyCpuBefore).TotalMicroseconds / megabytes));
@@ -246,7 +242,7 @@ static async Task<double[]> LatencyAsync(int[] ports, int count)
     }
 }
 
-static async Task<Rate> RequestsPerSecondAsync(Uri url, string? authorization, double seconds, Func<TimeSpan>? proxyCpu = null)
+static async Task<Sample> RequestsPerSecondAsync(Uri url, string? authorization, double seconds, Func<TimeSpan>? proxyCpu = null)
 {
     using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 32, UseProxy = false, UseCookies = false });
     if (authorization is not null)
@@ -278,7 +274,7 @@ static async Task<Rate> RequestsPerSecondAsync(Uri url, string? authorization, d
     var timer = Stopwatch.StartNew();
     var counts = await Task.WhenAll(Enumerable.Range(0, 32).Select(_ => Worker(TimeSpan.FromSeconds(seconds))));
     var requests = (double)counts.Sum();
-    return new Rate(
+    return new Sample(
         requests / timer.Elapsed.TotalSeconds,
         (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMicroseconds / requests,
         proxyCpu is null ? double.NaN : (proxyCpu() - proxyCpuBefore).TotalMicroseconds / requests);
@@ -301,11 +297,8 @@ static X509Certificate2 CreateCertificate()
     return X509CertificateLoader.LoadPkcs12(created.Export(X509ContentType.Pkcs12), null);
 }
 
-/// <summary>One HTTP run: requests/s, this process's CPU time per request, and a separate proxy process's CPU time per request.</summary>
-internal sealed record Rate(double PerSecond, double CpuMicroseconds, double ProxyCpuMicroseconds);
-
-/// <summary>One bulk run: MB/s, this process's CPU time per MB, and a separate proxy process's CPU time per MB.</summary>
-internal sealed record Throughput(double MegabytesPerSecond, double CpuMicrosecondsPerMegabyte, double ProxyCpuMicrosecondsPerMegabyte);
+/// <summary>One run: units (MB or requests) per second, and per unit this process's CPU time and the proxy's (a separate process).</summary>
+internal sealed record Sample(double PerSecond, double OwnCpuMicroseconds, double ProxyCpuMicroseconds);
 
 /// <summary>A TLS "scheduler": after 'S' it streams data until the client leaves; after 'E' it echoes 64 bytes.</summary>
 internal sealed class TlsServer : IAsyncDisposable
