@@ -9,6 +9,8 @@ packages=(postgresql rabbitmq-server python3-distributed jupyterhub)
 missing=()
 # The manifest tests check published YAML with `kubectl kustomize` (offline); Debian's kubectl if none is there.
 command -v kubectl >/dev/null || packages+=(kubernetes-client)
+# Without a minio binary the object store is s3rver, an npm package run with node.
+command -v minio >/dev/null || command -v npm >/dev/null || packages+=(nodejs npm)
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
@@ -21,6 +23,11 @@ if ((${#missing[@]})); then
     echo "test.sh: missing packages; run: sudo apt-get install -y ${missing[*]}" >&2
     exit 1
   fi
+fi
+
+if ! command -v minio >/dev/null && [[ ! -f tools/s3rver/node_modules/s3rver/bin/s3rver.js ]]; then
+  echo "test.sh: installing s3rver into tools/s3rver (npm ci)"
+  npm ci --prefix tools/s3rver --no-audit --no-fund --loglevel=error
 fi
 
 dotnet build Platform.sln -c Release -warnaserror -nologo -v:q

@@ -1,9 +1,8 @@
 using System.Data.Common;
-using Amazon.Runtime;
-using Amazon.S3;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Minio;
 
 namespace Platform.ServiceDefaults.ObjectStorage;
 
@@ -36,9 +35,17 @@ public static class ObjectStoreExtensions
         }
 
         var endpoint = Get("Endpoint") ?? throw new InvalidOperationException("An object store connection string needs Endpoint=… or Folder=….");
-        var s3 = new AmazonS3Client(
-            new BasicAWSCredentials(Get("AccessKey") ?? "", Get("SecretKey") ?? ""),
-            new AmazonS3Config { ServiceURL = endpoint, ForcePathStyle = true, AuthenticationRegion = Get("Region") ?? "us-east-1" });
-        return new S3ObjectStore(s3, Get("Bucket") ?? "platform", endpoint);
+        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+        {
+            throw new InvalidOperationException("An object store Endpoint must be an http:// or https:// URL.");
+        }
+
+        var minio = new MinioClient()
+            .WithEndpoint(uri.Host, uri.Port)
+            .WithSSL(uri.Scheme == "https")
+            .WithCredentials(Get("AccessKey") ?? "", Get("SecretKey") ?? "")
+            .WithRegion(Get("Region") ?? "us-east-1")
+            .Build();
+        return new MinioObjectStore(minio, Get("Bucket") ?? "platform", $"{uri.Scheme}://{uri.Authority}");
     }
 }

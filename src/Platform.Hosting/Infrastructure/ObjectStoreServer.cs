@@ -3,20 +3,21 @@ using System.Diagnostics;
 namespace Platform.Hosting.Infrastructure;
 
 /// <summary>
-/// Object storage for local runs: MinIO when a <c>minio</c> binary is on PATH (S3 API, the bucket is created by
-/// the services on first use), otherwise a plain folder that the services read and write directly.
+/// Object storage for local runs, always a real S3 server: MinIO when a <c>minio</c> binary is on PATH, else the npm
+/// package s3rver (<see cref="S3rver"/>). A plain folder the services read and write directly only when
+/// <see cref="ObjectStoreServerOptions.Offline"/> asks for it.
 /// </summary>
 public sealed class ObjectStoreServer : IAsyncDisposable
 {
     private const string AccessKey = "platform";
 
-    private readonly ChildProcess? _minio;
+    private readonly ChildProcess? _process;
 
-    private ObjectStoreServer(string connectionString, string description, ChildProcess? minio, int port)
+    private ObjectStoreServer(string connectionString, string description, ChildProcess? server, int port)
     {
         ConnectionString = connectionString;
         Description = description;
-        _minio = minio;
+        _process = server;
         Port = port;
     }
 
@@ -25,41 +26,46 @@ public sealed class ObjectStoreServer : IAsyncDisposable
 
     public string Description { get; }
 
-    public bool IsFolder => _minio is null;
+    public bool IsFolder => _process is null;
 
     /// <summary>0 for the folder store.</summary>
     public int Port { get; }
 
     /// <summary>0 for the folder store.</summary>
-    public int ProcessId => _minio?.Id ?? 0;
+    public int ProcessId => _process?.Id ?? 0;
 
-    public IReadOnlyList<string> RecentOutput => _minio?.Tail.Lines ?? [];
+    public IReadOnlyList<string> RecentOutput => _process?.Tail.Lines ?? [];
 
     public static async Task<ObjectStoreServer> StartAsync(ObjectStoreServerOptions options, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         var root = Path.GetFullPath(options.DataDirectory);
         Directory.CreateDirectory(root);
-        if (ExecutableSearch.OnPath("minio") is not { } minio)
+        if (options.Offline)
         {
             var folder = Path.Combine(root, options.Bucket);
             Directory.CreateDirectory(folder);
-            return new ObjectStoreServer($"Folder={folder}", $"local folder store at {folder} (no minio binary on PATH)", null, 0);
+            return new ObjectStoreServer($"Folder={folder}", $"local folder store at {folder} (offline)", null, 0);
         }
-        return await StartMinioAsync(minio, root, options, ct);
+        if (ExecutableSearch.OnPath("minio") is { } minio)
+            return await StartMinioAsync(minio, root, options, ct);
+        if (S3rver.Locate() is { } s3rver)
+            return await StartS3rverAsync(s3rver, root, options, ct);
+        throw new InfrastructureNotInstalledException(
+            "No S3 server: neither a minio binary on PATH nor s3rver (PATH or tools/s3rver) was found.", S3rver.InstallCommand);
     }
 
     public async Task StopAsync(CancellationToken ct = default)
     {
-        if (_minio is not null)
-            await _minio.StopAsync(TimeSpan.FromSeconds(15), UnixSignal.Terminate, ct);
+        if (_process is not null)
+            await _process.StopAsync(TimeSpan.FromSeconds(15), UnixSignal.Terminate, ct);
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        if (_minio is not null)
-            await _minio.DisposeAsync();
+        if (_process is not null)
+            await _process.DisposeAsync();
     }
 
     private static async Task<ObjectStoreServer> StartMinioAsync(string minio, string root, ObjectStoreServerOptions options, CancellationToken ct)
@@ -74,23 +80,40 @@ public sealed class ObjectStoreServer : IAsyncDisposable
         });
         var server = new ObjectStoreServer(
             $"Endpoint=http://127.0.0.1:{port};AccessKey={AccessKey};SecretKey={secret};Bucket={options.Bucket}", $"MinIO ({minio})", process, port);
+        return await server.WaitUntilReadyAsync("MinIO", "/minio/health/ready", options.StartTimeout, ct);
+    }
 
+    private static async Task<ObjectStoreServer> StartS3rverAsync(IReadOnlyList<string> s3rver, string root, ObjectStoreServerOptions options, CancellationToken ct)
+    {
+        var port = options.Port == 0 ? FreePort.Pick() : options.Port;
+        var process = S3rver.Start(s3rver, Path.Combine(root, "s3rver"), port, options.Bucket, options.Output);
+        var server = new ObjectStoreServer(
+            $"Endpoint=http://127.0.0.1:{port};AccessKey={S3rver.AccessKey};SecretKey={S3rver.SecretKey};Bucket={options.Bucket}",
+            $"s3rver ({string.Join(' ', s3rver)}) on 127.0.0.1:{port}", process, port);
+        // s3rver has no health route: any HTTP answer (an unsigned request is refused) means it serves.
+        return await server.WaitUntilReadyAsync("s3rver", "/", options.StartTimeout, ct);
+    }
+
+    private async Task<ObjectStoreServer> WaitUntilReadyAsync(string name, string probePath, TimeSpan startTimeout, CancellationToken ct)
+    {
+        var process = _process!;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var stopwatch = Stopwatch.StartNew();
+        var anyAnswer = probePath == "/";
         while (true)
         {
             if (process.HasExited)
-                throw new InfrastructureException($"MinIO exited with code {process.Exited.Result} before becoming ready on port {port}.", process.Tail.Lines);
-            if (stopwatch.Elapsed > options.StartTimeout)
+                throw new InfrastructureException($"{name} exited with code {process.Exited.Result} before becoming ready on port {Port}.", process.Tail.Lines);
+            if (stopwatch.Elapsed > startTimeout)
             {
-                await server.StopAsync(CancellationToken.None);
-                throw new InfrastructureException($"MinIO was not ready on port {port} within {options.StartTimeout.TotalSeconds:0} s.", process.Tail.Lines);
+                await StopAsync(CancellationToken.None);
+                throw new InfrastructureException($"{name} was not ready on port {Port} within {startTimeout.TotalSeconds:0} s.", process.Tail.Lines);
             }
             try
             {
-                using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{port}/minio/health/ready"), ct);
-                if (response.IsSuccessStatusCode)
-                    return server;
+                using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{Port}{probePath}"), ct);
+                if (anyAnswer || response.IsSuccessStatusCode)
+                    return this;
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
             {
