@@ -35,8 +35,8 @@ public static class MessagingExtensions
             builder.Services.AddHostedService<OutboxRelay>();
         }
 
-        // A bus left half-started by a broker that vanished mid-start cannot be stopped or restarted (MassTransit 8.4),
-        // so a service is not up until its bus is; events committed meanwhile wait in the outbox.
+        // A bus left half-started by a broker that vanished mid-start does not recover (still so in MassTransit 8.5.12,
+        // measured), so a service is not up until its bus is; its start fails, and events wait in the outbox.
         builder.Services.AddOptions<MassTransitHostOptions>().Configure(o =>
         {
             o.WaitUntilStarted = true;
@@ -46,6 +46,7 @@ public static class MessagingExtensions
 
         builder.Services.AddMassTransit(bus =>
         {
+            bus.DisableUsageTelemetry();
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, includeNamespace: false));
             configureConsumers?.Invoke(bus);
             bus.UsingRabbitMq((context, rabbit) =>
@@ -63,9 +64,7 @@ public static class MessagingExtensions
         });
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(broker);
-        builder.Services.AddSingleton<BrokerSupervisor>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<BrokerSupervisor>());
-        builder.Services.AddHealthChecks().AddCheck<BrokerSupervisor>("broker", tags: ["ready"]);
+        builder.Services.AddHealthChecks().AddCheck<BrokerHealthCheck>("broker", tags: ["ready"]);
         return builder;
     }
 

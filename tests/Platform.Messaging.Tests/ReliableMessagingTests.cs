@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using MassTransit;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -31,21 +32,21 @@ public sealed class ReliableMessagingTests(TwoServices services)
         return await services.Publisher.GetTestClient().SendAsync(request);
     }
 
-    private async Task<int?> TimesAppliedAsync(string name)
+    private async Task<int?> TimesAppliedAsync(string name, string? database = null)
     {
-        await using var connection = new NpgsqlConnection(services.WatcherDatabase);
+        await using var connection = new NpgsqlConnection(database ?? services.WatcherDatabase);
         await connection.OpenAsync();
         await using var query = new NpgsqlCommand("select times_applied from test_effects where cluster_name = $1", connection);
         query.Parameters.Add(new() { Value = name });
         return await query.ExecuteScalarAsync() as int?;
     }
 
-    private async Task<int> WaitUntilAppliedAsync(string name)
+    private async Task<int> WaitUntilAppliedAsync(string name, string? database = null)
     {
         var deadline = DateTime.UtcNow + Patience;
         while (DateTime.UtcNow < deadline)
         {
-            if (await TimesAppliedAsync(name) is { } times)
+            if (await TimesAppliedAsync(name, database) is { } times)
             {
                 return times;
             }
@@ -78,13 +79,13 @@ public sealed class ReliableMessagingTests(TwoServices services)
     }
 
     /// <summary>The bus notices a lost broker asynchronously; readiness follows within seconds.</summary>
-    private async Task<HttpStatusCode> EventualHealthAsync(HttpStatusCode expected)
+    private async Task<HttpStatusCode> EventualHealthAsync(HttpStatusCode expected, WebApplication? service = null)
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         HttpStatusCode status;
         do
         {
-            status = (await services.Publisher.GetTestClient().GetAsync("/health")).StatusCode;
+            status = (await (service ?? services.Publisher).GetTestClient().GetAsync("/health")).StatusCode;
         }
         while (status != expected && DateTime.UtcNow < deadline && await Task.Delay(200).ContinueWith(_ => true));
         return status;
@@ -154,15 +155,57 @@ public sealed class ReliableMessagingTests(TwoServices services)
             await Task.Delay(TimeSpan.FromSeconds(2));
             Assert.Equal(1, await ScalarAsync(services.PublisherDatabase, "select count(*) from outbox_messages where dispatched_at is null and body->>'clusterName' = $1", name));
             Assert.Equal(HttpStatusCode.ServiceUnavailable, await EventualHealthAsync(HttpStatusCode.ServiceUnavailable));
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, await EventualHealthAsync(HttpStatusCode.ServiceUnavailable, services.Watcher));
         }
         finally
         {
             await broker.StartAgainAsync();
         }
 
+        // The broker restarted: both buses reconnect by themselves, consume again and report ready again.
         Assert.Equal(1, await WaitUntilAppliedAsync(name));
         await DrainAsync();
         Assert.Equal(1, await TimesAppliedAsync(name));
+        Assert.Equal(HttpStatusCode.OK, await EventualHealthAsync(HttpStatusCode.OK));
+        Assert.Equal(HttpStatusCode.OK, await EventualHealthAsync(HttpStatusCode.OK, services.Watcher));
+    }
+
+    [Fact]
+    public async Task A_service_whose_broker_goes_away_while_it_starts_is_never_up_half_started_and_consumes_once_started_again()
+    {
+        var broker = services.Infrastructure.RabbitMq;
+        var database = await services.Infrastructure.CreateDatabaseAsync("latecomer");
+        var name = NewName();
+
+        // The broker's shutdown takes seconds; the service starts connecting its bus meanwhile.
+        var starting = services.StartWatcherAsync("latecomer", database);
+        try
+        {
+            await broker.StopAsync();
+            await Task.Delay(TimeSpan.FromSeconds(2));
+        }
+        finally
+        {
+            await broker.StartAgainAsync();
+        }
+
+        WebApplication latecomer;
+        try
+        {
+            latecomer = await starting.WaitAsync(TimeSpan.FromSeconds(90));
+        }
+        catch (RabbitMqConnectionException)
+        {
+            // Its start failed instead of leaving a dead bus behind a live service: the orchestrator starts it again.
+            latecomer = await services.StartWatcherAsync("latecomer", database);
+        }
+
+        await using (latecomer)
+        {
+            Assert.Equal(HttpStatusCode.OK, await EventualHealthAsync(HttpStatusCode.OK, latecomer));
+            Assert.Equal(HttpStatusCode.Created, (await CreateAsync(name)).StatusCode);
+            Assert.Equal(1, await WaitUntilAppliedAsync(name, database));
+        }
     }
 
     [Fact]

@@ -49,6 +49,10 @@ public sealed class TwoServices : IAsyncLifetime
         await Watcher.DisposeAsync();
     }
 
+    /// <summary>Another watcher on its own database, started by the caller (which owns and disposes it).</summary>
+    public Task<WebApplication> StartWatcherAsync(string name, string database) =>
+        StartAsync($"{name}-{suffix}", database, bus => bus.AddConsumer<ClusterCreatedEffect>(), _ => { });
+
     private static async Task<WebApplication> StartAsync(string name, string database, Action<IBusRegistrationConfigurator> consumers, Action<WebApplication> map)
     {
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development", ApplicationName = "Platform.Messaging.Tests" });
