@@ -1,0 +1,67 @@
+using Platform.Hosting.Infrastructure;
+
+namespace Platform.Memory.Bench;
+
+/// <summary>One service's Release build run as the AppHost runs it: <c>dotnet Platform.X.dll</c> with Aspire-style settings.</summary>
+internal sealed class ServiceUnderTest(string name, string assembly, int port, Dictionary<string, string?> environment) : IAsyncDisposable
+{
+    private ChildProcess? process;
+
+    public string Name => name;
+
+    public Uri Url { get; } = new($"http://127.0.0.1:{port}");
+
+    public int ProcessId => process?.Id ?? 0;
+
+    public async Task StartAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        environment["ASPNETCORE_URLS"] = Url.ToString().TrimEnd('/');
+        environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        environment["OTEL_SERVICE_NAME"] = name;
+        process = ChildProcess.Start(new ChildProcessStartInfo("dotnet", [assembly])
+        {
+            Environment = environment,
+            WorkingDirectory = Path.GetDirectoryName(assembly),
+        });
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"{name} exited: {string.Join(Environment.NewLine, process.Tail.Lines)}");
+            }
+
+            try
+            {
+                using var response = await http.GetAsync(new Uri(Url, "/health"), cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Busy starting.
+            }
+
+            await Task.Delay(250, cancellationToken);
+        }
+
+        throw new TimeoutException($"{name} was not healthy within {timeout}: {string.Join(Environment.NewLine, process.Tail.Lines)}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (process is not null)
+        {
+            await process.StopAsync(TimeSpan.FromSeconds(10));
+            await process.DisposeAsync();
+        }
+    }
+}
