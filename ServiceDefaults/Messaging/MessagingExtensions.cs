@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using Platform.ServiceDefaults.Health;
 
 namespace Platform.ServiceDefaults.Messaging;
 
@@ -66,6 +67,7 @@ public static class MessagingExtensions
         builder.Services.AddSingleton<BrokerSupervisor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BrokerSupervisor>());
         builder.Services.AddHealthChecks().AddCheck<BrokerSupervisor>("broker", tags: ["ready"]);
+        builder.Services.AddHealthChecks().AddBrokerHealthCheck(connectionString);
         return builder;
     }
 
