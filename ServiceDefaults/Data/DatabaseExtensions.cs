@@ -5,6 +5,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using HealthChecks.NpgSql;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using Platform.ServiceDefaults.Telemetry;
 
 namespace Platform.ServiceDefaults.Data;
 
@@ -39,6 +40,14 @@ public static class DatabaseExtensions
         {
             builder.Services.AddSingleton(new DatabaseMigrationSource(assembly.GetName().Name!, assembly));
         }
+
+        // Every service's database holds the outbox (the platform migrations create it), so every service reports it.
+        builder.Services.AddDatabaseGauge(new DatabaseGauge(
+            "platform.outbox.depth", "{message}", "Integration events committed but not yet relayed to the bus",
+            "select count(*) from outbox_messages where dispatched_at is null"));
+        builder.Services.AddDatabaseGauge(new DatabaseGauge(
+            "platform.outbox.lag", "s", "Age of the oldest integration event not yet relayed to the bus",
+            "select coalesce(extract(epoch from now() - min(created_at)), 0) from outbox_messages where dispatched_at is null"));
 
         // Registered before the bus and the outbox relay so their hosted services start on a migrated schema.
         builder.Services.AddHostedService<DatabaseMigrator>();

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -43,7 +44,13 @@ public static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddSingleton<RouteTable>();
+        services.AddSingleton(sp =>
+        {
+            var routes = new RouteTable(sp.GetRequiredService<TimeProvider>());
+            sp.GetRequiredService<IMeterFactory>().Create(PlatformTelemetry.SourceName)
+                .CreateObservableGauge("platform.proxy.routes", () => routes.Count, "{route}", "Clusters the Proxy routes to");
+            return routes;
+        });
         services.AddSingleton<SniRouter>();
         services.Configure<SocketTransportOptions>(o => o.UnsafePreferInlineScheduling = builder.Configuration.GetValue("Proxy:InlineScheduling", true));
         services.AddHttpForwarderWithServiceDiscovery();
