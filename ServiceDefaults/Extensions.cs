@@ -2,8 +2,6 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using Microsoft.Extensions.Hosting;
-using Platform.ServiceDefaults.Configuration;
 using Platform.ServiceDefaults.Errors;
 using Platform.ServiceDefaults.Health;
 using Platform.ServiceDefaults.Identity;
@@ -11,9 +9,13 @@ using Platform.ServiceDefaults.Telemetry;
 
 namespace Microsoft.Extensions.Hosting;
 
-/// <summary>What every Platform service gets: telemetry, health, service discovery and the verified platform identity.</summary>
+/// <summary>
+/// What every Platform service gets, in the shape of Aspire's ServiceDefaults: OpenTelemetry, health checks,
+/// service discovery, and the verified platform identity.
+/// </summary>
 public static class PlatformServiceDefaults
 {
+    /// <param name="builder">The service's builder.</param>
     /// <param name="verifyPlatformIdentity">
     /// False for a service that never trusts the platform identity itself: the Proxy, which asks Auth about every
     /// caller and strips identity headers. It then neither verifies assertions clients send nor runs the
@@ -22,9 +24,13 @@ public static class PlatformServiceDefaults
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder, bool verifyPlatformIdentity = true)
         where TBuilder : IHostApplicationBuilder
     {
-        builder.AddPlatformTelemetry();
-        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [HealthEndpoints.LiveTag]);
-        builder.Services.AddPlatformServiceDiscovery();
+        builder.ConfigureOpenTelemetry();
+        builder.AddDefaultHealthChecks();
+
+        // Resilience is not a default: it goes on service-to-service clients only (AddServiceResilience), never on
+        // clients whose calls are long (a Dask scheduler retiring workers) or not idempotent.
+        builder.Services.AddServiceDiscovery();
+        builder.Services.ConfigureHttpClientDefaults(http => http.AddServiceDiscovery());
         if (verifyPlatformIdentity)
         {
             builder.AddPlatformIdentity();
@@ -33,10 +39,19 @@ public static class PlatformServiceDefaults
         return builder;
     }
 
-    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
     {
-        app.UseMiddleware<ServerSpanEnrichment>();
+        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [HealthEndpoints.LiveTag]);
+        return builder;
+    }
+
+    /// <param name="app">The service.</param>
+    /// <param name="servesPublicPort">True for the Proxy: see <see cref="MetricsEndpoint.UseMetricsEndpoint"/>.</param>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app, bool servesPublicPort = false)
+    {
         app.UseJsonErrors();
+        app.UseMetricsEndpoint(servesPublicPort);
         if (app.Services.GetService<IAuthenticationSchemeProvider>() is not null)
         {
             app.UseAuthentication();

@@ -1,10 +1,11 @@
 using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using HealthChecks.NpgSql;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Npgsql;
+using Platform.ServiceDefaults.Telemetry;
 
 namespace Platform.ServiceDefaults.Data;
 
@@ -22,13 +23,17 @@ public static class DatabaseExtensions
             throw new InvalidOperationException($"ConnectionStrings:{connectionName} is not configured (env ConnectionStrings__{connectionName}).");
         }
 
-        builder.Services.TryAddSingleton(sp =>
-        {
-            var dataSource = new NpgsqlDataSourceBuilder(connectionString);
-            dataSource.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
-            dataSource.ConnectionStringBuilder.ApplicationName ??= builder.Environment.ApplicationName;
-            return dataSource.Build();
-        });
+        // Aspire.Npgsql: the data source from configuration (Aspire:Npgsql settings included), its tracing and metrics.
+        // The health check is the same library's, named after the database as /health has always shown it.
+        builder.AddNpgsqlDataSource(
+            connectionName,
+            settings => settings.DisableHealthChecks = true,
+            dataSource => dataSource.ConnectionStringBuilder.ApplicationName ??= builder.Environment.ApplicationName);
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
+            connectionName,
+            sp => new NpgSqlHealthCheck(new NpgSqlHealthCheckOptions(sp.GetRequiredService<NpgsqlDataSource>())),
+            failureStatus: null,
+            tags: ["ready"]));
         builder.Services.AddSingleton(new DatabaseMigrationSource("platform", typeof(DatabaseExtensions).Assembly));
         var assembly = migrationsAssembly ?? Assembly.GetEntryAssembly();
         if (assembly is not null && assembly != typeof(DatabaseExtensions).Assembly)
@@ -36,10 +41,17 @@ public static class DatabaseExtensions
             builder.Services.AddSingleton(new DatabaseMigrationSource(assembly.GetName().Name!, assembly));
         }
 
+        // Every service's database holds the outbox (the platform migrations create it), so every service reports it.
+        builder.Services.AddDatabaseGauge(new DatabaseGauge(
+            "platform.outbox.depth", "{message}", "Integration events committed but not yet relayed to the bus",
+            "select count(*) from outbox_messages where dispatched_at is null"));
+        builder.Services.AddDatabaseGauge(new DatabaseGauge(
+            "platform.outbox.lag", "s", "Age of the oldest integration event not yet relayed to the bus",
+            "select coalesce(extract(epoch from now() - min(created_at)), 0) from outbox_messages where dispatched_at is null"));
+
         // Registered before the bus and the outbox relay so their hosted services start on a migrated schema.
         builder.Services.AddHostedService<DatabaseMigrator>();
 
-        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>(connectionName, tags: ["ready"]);
         return builder;
     }
 }

@@ -22,7 +22,7 @@ public static class IdentityExtensions
             var configuration = sp.GetRequiredService<IConfiguration>();
             var stores = new List<IIdentityKeyStore> { new ConfiguredIdentityKeys(configuration) };
             var keysUrl = configuration["Identity:KeysUrl"];
-            if (string.IsNullOrWhiteSpace(keysUrl) && sp.GetRequiredService<ServiceEndpointResolver>().Resolve("auth") is not null)
+            if (string.IsNullOrWhiteSpace(keysUrl) && configuration.HasServiceEndpoint("auth"))
             {
                 keysUrl = "http://auth/api/identity/keys";
             }
@@ -38,7 +38,7 @@ public static class IdentityExtensions
 
             return new CompositeIdentityKeys(stores);
         });
-        builder.Services.AddHttpClient("identity-keys", c => c.Timeout = TimeSpan.FromSeconds(5));
+        builder.Services.AddHttpClient("identity-keys", c => c.Timeout = TimeSpan.FromSeconds(10)).AddServiceResilience(TimeSpan.FromSeconds(5));
         builder.Services.AddSingleton<IdentityAssertionVerifier>();
         builder.Services
             .AddAuthentication(PlatformIdentityAuthentication.SchemeName)

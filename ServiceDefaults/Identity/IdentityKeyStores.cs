@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using Platform.ServiceDefaults.Configuration;
 
 namespace Platform.ServiceDefaults.Identity;
 
@@ -91,7 +92,7 @@ public sealed class RemoteIdentityKeys(HttpClient http, Uri keysUrl, TimeProvide
                 }
             }
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException or ArgumentException or CryptographicException)
+        catch (Exception e) when (ServiceDiscoveryExtensions.IsUnreachable(e) || e is System.Text.Json.JsonException or ArgumentException or CryptographicException)
         {
             logger.LogWarning("Could not fetch identity keys from {KeysUrl}: {Error}", keysUrl, e.Message);
         }

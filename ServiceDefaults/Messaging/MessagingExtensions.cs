@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
+using Platform.ServiceDefaults.Health;
 
 namespace Platform.ServiceDefaults.Messaging;
 
@@ -64,7 +65,7 @@ public static class MessagingExtensions
         });
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(broker);
-        builder.Services.AddHealthChecks().AddCheck<BrokerHealthCheck>("broker", tags: ["ready"]);
+        builder.Services.AddHealthChecks().AddBrokerHealthCheck(connectionString);
         return builder;
     }
 

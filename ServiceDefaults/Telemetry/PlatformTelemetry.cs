@@ -1,9 +1,10 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Reflection;
 
 namespace Platform.ServiceDefaults.Telemetry;
 
-/// <summary>The activity sources and meters every service reports, and the platform's own source.</summary>
+/// <summary>The platform's own activity source and meter; every service exports both.</summary>
 public static class PlatformTelemetry
 {
     public const string SourceName = "Platform";
@@ -11,28 +12,23 @@ public static class PlatformTelemetry
     /// <summary>Spans the platform creates itself (outbox relay, idempotent consumers, backends).</summary>
     public static readonly ActivitySource Source = new(SourceName, typeof(PlatformTelemetry).Assembly.GetName().Version?.ToString());
 
-    /// <summary>.NET's built-in sources: no instrumentation packages exist in this feed, and none are needed.</summary>
-    public static readonly string[] TraceSources =
-    [
-        SourceName,
-        "Microsoft.AspNetCore",
-        "System.Net.Http",
-        "MassTransit",
-        "Npgsql",
-    ];
+    /// <summary>The platform's own instruments (<c>platform.*</c>), scraped from <c>/metrics</c> and sent over OTLP.</summary>
+    public static readonly Meter Meter = new(SourceName, typeof(PlatformTelemetry).Assembly.GetName().Version?.ToString());
 
-    public static readonly string[] Meters =
-    [
-        SourceName,
-        "Microsoft.AspNetCore.Hosting",
-        "Microsoft.AspNetCore.Server.Kestrel",
-        "Microsoft.AspNetCore.Routing",
-        "Microsoft.AspNetCore.Diagnostics",
-        "System.Net.Http",
-        "System.Runtime",
-        "MassTransit",
-        "Npgsql",
-    ];
+    /// <summary>Bytes the Proxy copied between dask clients and schedulers (<c>direction</c>: to_scheduler, to_client).</summary>
+    public static readonly Counter<long> SplicedBytes = Meter.CreateCounter<long>(
+        "platform.proxy.spliced", "By", "Bytes spliced between dask clients and schedulers");
+
+    /// <summary>Refused credential checks (<c>authenticator</c>: simple, jupyterhub, token, custom).</summary>
+    public static readonly Counter<long> AuthenticationFailures = Meter.CreateCounter<long>(
+        "platform.auth.failures", "{failure}", "Refused credential checks");
+
+    /// <summary>From a cluster's creation to RUNNING.</summary>
+    public static readonly Histogram<double> ClusterStartDuration = Meter.CreateHistogram(
+        "platform.clusters.start.duration",
+        "s",
+        "Time from a cluster's creation until it is RUNNING",
+        advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600] });
 
     internal static string ServiceVersion(Assembly? entry) =>
         entry?.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion

@@ -1,51 +1,85 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Platform.ServiceDefaults.Configuration;
 
 namespace Platform.ServiceDefaults.Tests;
 
+/// <summary>Aspire's convention, through Microsoft.Extensions.ServiceDiscovery: <c>http://auth/...</c> goes to <c>services:auth:http:0</c>.</summary>
 public sealed class ServiceDiscoveryTests
 {
-    private static ServiceEndpointResolver Resolver(params (string Key, string Value)[] entries) =>
-        new(new ConfigurationBuilder().AddInMemoryCollection(entries.Select(e => KeyValuePair.Create<string, string?>(e.Key, e.Value))).Build());
-
     [Fact]
-    public void A_service_name_resolves_to_its_configured_http_endpoint_keeping_path_and_query()
+    public async Task A_service_name_resolves_to_its_configured_http_endpoint_keeping_path_and_query()
     {
-        var resolver = Resolver(("services:auth:http:0", "http://127.0.0.1:5101"));
+        await using var target = await StartEchoAsync();
+        using var host = ClientHost(("services:auth:http:0", target.Address));
 
-        var resolved = resolver.Rewrite(new Uri("http://auth/api/identity/keys?x=1"));
+        var answer = await host.Services.GetRequiredService<IHttpClientFactory>().CreateClient().GetStringAsync(new Uri("http://auth/api/identity/keys?x=1"));
 
-        Assert.Equal("http://127.0.0.1:5101/api/identity/keys?x=1", resolved.ToString());
+        Assert.Equal("/api/identity/keys?x=1", answer);
     }
 
     [Fact]
-    public void The_https_plus_http_scheme_prefers_https_and_falls_back_to_http()
+    public async Task The_https_plus_http_scheme_falls_back_to_http_when_only_http_is_configured()
     {
-        var both = Resolver(("services:auth:http:0", "http://127.0.0.1:5101"), ("services:auth:https:0", "https://127.0.0.1:5443"));
-        var httpOnly = Resolver(("services:auth:http:0", "http://127.0.0.1:5101"));
+        await using var target = await StartEchoAsync();
+        using var host = ClientHost(("services:auth:http:0", target.Address));
 
-        Assert.Equal("https://127.0.0.1:5443/x", both.Rewrite(new Uri("https+http://auth/x")).ToString());
-        Assert.Equal("http://127.0.0.1:5101/x", httpOnly.Rewrite(new Uri("https+http://auth/x")).ToString());
-    }
+        var answer = await host.Services.GetRequiredService<IHttpClientFactory>().CreateClient().GetStringAsync(new Uri("https+http://auth/x"));
 
-    [Theory]
-    [InlineData("http://unknown/x")]
-    [InlineData("http://example.org/x")]
-    [InlineData("http://127.0.0.1:9/x")]
-    public void Hosts_that_name_no_configured_service_pass_through_unchanged(string uri)
-    {
-        var resolver = Resolver(("services:auth:http:0", "http://127.0.0.1:5101"));
-
-        Assert.Equal(new Uri(uri), resolver.Rewrite(new Uri(uri)));
+        Assert.Equal("/x", answer);
     }
 
     [Fact]
-    public void Environment_style_keys_resolve_like_aspire_injects_them()
+    public async Task Hosts_that_name_no_configured_service_pass_through_unchanged()
+    {
+        await using var target = await StartEchoAsync();
+        using var host = ClientHost(("services:auth:http:0", "http://127.0.0.1:9"));
+
+        var answer = await host.Services.GetRequiredService<IHttpClientFactory>().CreateClient().GetStringAsync(new Uri(target.Address + "/direct"));
+
+        Assert.Equal("/direct", answer);
+    }
+
+    [Fact]
+    public void Environment_style_keys_name_a_configured_service_like_aspire_injects_them()
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection([KeyValuePair.Create<string, string?>("services__clusters__http__0".Replace("__", ":", StringComparison.Ordinal), "http://127.0.0.1:5102")])
             .Build();
 
-        Assert.Equal(new Uri("http://127.0.0.1:5102"), new ServiceEndpointResolver(configuration).Resolve("clusters"));
+        Assert.True(configuration.HasServiceEndpoint("clusters"));
+        Assert.False(configuration.HasServiceEndpoint("auth"));
+    }
+
+    private static IHost ClientHost(params (string Key, string Value)[] entries)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Development", ApplicationName = "Platform.TestClient" });
+        builder.Configuration.AddInMemoryCollection(entries.Select(e => KeyValuePair.Create<string, string?>(e.Key, e.Value)));
+        builder.AddServiceDefaults(verifyPlatformIdentity: false);
+        return builder.Build();
+    }
+
+    /// <summary>A real loopback server answering every request with its path and query.</summary>
+    private static async Task<Echo> StartEchoAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        app.Run(context => context.Response.WriteAsync(context.Request.Path + context.Request.QueryString, context.RequestAborted));
+        await app.StartAsync();
+        return new Echo(app, app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
+    }
+
+    private sealed record Echo(WebApplication App, string Address) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync() => App.DisposeAsync();
     }
 }

@@ -3,6 +3,7 @@ using Npgsql;
 using Platform.Contracts.Authentication;
 using Platform.ServiceDefaults.Identity;
 using Platform.ServiceDefaults.Messaging;
+using Platform.ServiceDefaults.Telemetry;
 
 namespace Platform.Auth.IntegrationEvents;
 
@@ -18,9 +19,12 @@ public sealed class AuthenticationAudit(IntegrationEventOutbox outbox, TimeProvi
             new UserAuthenticated(identity.User, identity.Groups, identity.IsAdmin, authenticator, client?.ToString(), time.GetUtcNow()),
             cancellationToken);
 
-    public Task RecordRefusalAsync(NpgsqlTransaction transaction, string? claimedUser, string authenticator, string reason, IPAddress? client, CancellationToken cancellationToken) =>
-        outbox.EnqueueAsync(
+    public Task RecordRefusalAsync(NpgsqlTransaction transaction, string? claimedUser, string authenticator, string reason, IPAddress? client, CancellationToken cancellationToken)
+    {
+        PlatformTelemetry.AuthenticationFailures.Add(1, new KeyValuePair<string, object?>("authenticator", authenticator));
+        return outbox.EnqueueAsync(
             transaction,
             new AuthenticationFailed(claimedUser, authenticator, reason, client?.ToString(), time.GetUtcNow()),
             cancellationToken);
+    }
 }

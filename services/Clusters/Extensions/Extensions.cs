@@ -5,6 +5,7 @@ using Platform.Clusters.Lifecycle;
 using Platform.Clusters.Model;
 using Platform.ServiceDefaults.Data;
 using Platform.ServiceDefaults.Messaging;
+using Platform.ServiceDefaults.Telemetry;
 
 namespace Platform.Clusters.Extensions;
 
@@ -22,6 +23,24 @@ internal static class Extensions
         services.AddOptions<ClusterLimits>().BindConfiguration($"{ClusterSettings.SectionName}:Limits");
         services.AddOptions<QuotaSettings>().BindConfiguration($"{ClusterSettings.SectionName}:Quotas");
         services.AddSingleton(sp => ClusterOptions.FromConfiguration(sp.GetRequiredService<IConfiguration>().GetSection($"{ClusterSettings.SectionName}:Options")));
+
+        services.AddDatabaseGauge(new DatabaseGauge(
+            "platform.clusters", "{cluster}", "Clusters by state",
+            """
+            select count(c.name), s.state
+            from unnest(array['PENDING', 'RUNNING', 'STOPPING', 'STOPPED', 'FAILED']) as s(state)
+            left join clusters c on c.state = s.state
+            group by s.state
+            """,
+            LabelName: "state"));
+        services.AddDatabaseGauge(new DatabaseGauge(
+            "platform.clusters.workers", "{worker}", "Dask workers of running clusters: requested and running",
+            """
+            select coalesce(sum(requested_workers), 0), 'requested' from clusters where state = 'RUNNING'
+            union all
+            select coalesce(sum(running_workers), 0), 'running' from clusters where state = 'RUNNING'
+            """,
+            LabelName: "kind"));
 
         services.AddSingleton<ClusterChangeSignal>();
         services.AddSingleton<ClusterIntegrationEvents>();

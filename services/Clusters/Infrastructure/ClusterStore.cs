@@ -4,6 +4,7 @@ using NpgsqlTypes;
 using Platform.Clusters.IntegrationEvents;
 using Platform.Clusters.Lifecycle;
 using Platform.Clusters.Model;
+using Platform.ServiceDefaults.Telemetry;
 
 namespace Platform.Clusters.Infrastructure;
 
@@ -172,6 +173,11 @@ public sealed class ClusterStore(NpgsqlDataSource database, ClusterIntegrationEv
         await events.EnqueueTransitionAsync(transaction, updated, now, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         changes.Notify(name);
+        if (to == ClusterState.Running)
+        {
+            PlatformTelemetry.ClusterStartDuration.Record((now - updated.CreatedAt).TotalSeconds);
+        }
+
         return updated;
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
@@ -7,7 +8,9 @@ using Platform.Proxy.Forwarding;
 using Platform.Proxy.IntegrationEvents.EventHandling;
 using Platform.Proxy.Routing;
 using Platform.Proxy.Sni;
+using Platform.ServiceDefaults.Configuration;
 using Platform.ServiceDefaults.Messaging;
+using Platform.ServiceDefaults.Telemetry;
 
 namespace Platform.Proxy.Extensions;
 
@@ -41,19 +44,28 @@ public static class Extensions
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddSingleton<RouteTable>();
+        services.AddSingleton(sp =>
+        {
+            var routes = new RouteTable(sp.GetRequiredService<TimeProvider>());
+            sp.GetRequiredService<IMeterFactory>().Create(PlatformTelemetry.SourceName)
+                .CreateObservableGauge("platform.proxy.routes", () => routes.Count, "{route}", "Clusters the Proxy routes to");
+            return routes;
+        });
         services.AddSingleton<SniRouter>();
         services.Configure<SocketTransportOptions>(o => o.UnsafePreferInlineScheduling = builder.Configuration.GetValue("Proxy:InlineScheduling", true));
-        services.AddHttpForwarder();
+        services.AddHttpForwarderWithServiceDiscovery();
         services.AddSingleton<BackendForwarding>();
         services.AddOptions<ForwardAuthOptions>()
             .BindConfiguration("Proxy:ForwardAuth")
             .Configure<IConfiguration>((o, configuration) => o.ProxyToken ??= configuration["Proxy:Token"]);
         services.AddOptions<RouteSyncOptions>().BindConfiguration("Proxy:Routes");
-        services.AddHttpClient(nameof(ForwardAuth), c => c.Timeout = TimeSpan.FromSeconds(10))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, UseCookies = false, AllowAutoRedirect = false });
-        services.AddHttpClient(nameof(RouteTableSync), c => c.Timeout = TimeSpan.FromSeconds(10))
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, UseCookies = false, AllowAutoRedirect = false });
+        // Retries here repeat only the Proxy's own question to Auth or Clusters, never a user's request (the forwarder has none).
+        services.AddHttpClient(nameof(ForwardAuth), c => c.Timeout = TimeSpan.FromSeconds(15))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, UseCookies = false, AllowAutoRedirect = false })
+            .AddServiceResilience(TimeSpan.FromSeconds(10));
+        services.AddHttpClient(nameof(RouteTableSync), c => c.Timeout = TimeSpan.FromSeconds(15))
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { UseProxy = false, UseCookies = false, AllowAutoRedirect = false })
+            .AddServiceResilience(TimeSpan.FromSeconds(10));
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<ForwardAuth>(sp, sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(ForwardAuth))));
         services.AddSingleton(sp => ActivatorUtilities.CreateInstance<RouteTableSync>(sp, sp.GetRequiredService<IHttpClientFactory>().CreateClient(nameof(RouteTableSync))));
         services.AddHostedService(sp => sp.GetRequiredService<RouteTableSync>());
@@ -73,7 +85,7 @@ public static class Extensions
 
     public static WebApplication MapProxy(this WebApplication app)
     {
-        app.MapDefaultEndpoints();
+        app.MapDefaultEndpoints(servesPublicPort: true);
         Apis.ProxyApi.MapProxyApi(app);
         app.MapDashboards();
         app.MapApiForwarding();
@@ -88,9 +100,11 @@ public static class Extensions
     {
         var certificate = LoadCertificate(configuration);
         var sniPort = configuration.GetValue<int?>("Proxy:SniPort") ?? 0;
+        var metricsPort = configuration.GetValue<int?>(MetricsEndpoint.PortKey) ?? 0;
         kestrel.ConfigureEndpointDefaults(listen =>
         {
-            if (sniPort > 0 && listen.IPEndPoint?.Port == sniPort)
+            // The metrics port is plain HTTP for Prometheus only; the SNI port only splices.
+            if ((sniPort > 0 && listen.IPEndPoint?.Port == sniPort) || (metricsPort > 0 && listen.IPEndPoint?.Port == metricsPort))
             {
                 return;
             }

@@ -44,7 +44,7 @@ public static class ApiForwarder
     public static async Task ForwardAsync(HttpContext context, BackendForwarding forwarding, ForwardAuth auth)
     {
         var service = OwnerOf(context.Request.Path);
-        if (forwarding.Resolve(service) is not { } destination)
+        if (!forwarding.IsConfigured(service))
         {
             await ServiceDefaults.Errors.JsonErrors.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, $"The {service} service is not configured");
             return;
@@ -65,6 +65,6 @@ public static class ApiForwarder
             setCookies = answer.SetCookies;
         }
 
-        await forwarding.ForwardAsync(context, destination.GetLeftPart(UriPartial.Authority), new PlatformTransformer { Assertion = assertion, SetCookies = setCookies });
+        await forwarding.ForwardToServiceAsync(context, service, new PlatformTransformer { Assertion = assertion, SetCookies = setCookies });
     }
 }

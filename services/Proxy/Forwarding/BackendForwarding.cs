@@ -1,36 +1,37 @@
-using System.Diagnostics;
-using System.Net;
 using Microsoft.Net.Http.Headers;
 using Platform.ServiceDefaults.Configuration;
 using Platform.ServiceDefaults.Errors;
+using Yarp.ReverseProxy.Configuration;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Platform.Proxy.Forwarding;
 
 /// <summary>
-/// The shared machinery of both forwarders: one pooled connection handler for all backends (no system proxy, no
-/// redirects, no cookie jar: cookies are the client's business), YARP's forwarder, and backend addresses by service name.
+/// The shared machinery of both forwarders: pooled connection handlers (YARP's defaults: no system proxy, no
+/// redirects, no cookie jar), YARP's forwarder, and platform services by name through service discovery.
 /// </summary>
-public sealed class BackendForwarding(IHttpForwarder forwarder, ServiceEndpointResolver services, ILogger<BackendForwarding> logger) : IDisposable
+public sealed class BackendForwarding(IHttpForwarder forwarder, IForwarderHttpClientFactory clients, IConfiguration configuration, ILogger<BackendForwarding> logger) : IDisposable
 {
     private static readonly ForwarderRequestConfig RequestConfig = new() { ActivityTimeout = TimeSpan.FromSeconds(100) };
 
-    private readonly HttpMessageInvoker invoker = new(new SocketsHttpHandler
-    {
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        AutomaticDecompression = DecompressionMethods.None,
-        UseCookies = false,
-        EnableMultipleHttp2Connections = true,
-        ConnectTimeout = TimeSpan.FromSeconds(15),
-        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
-        ActivityHeadersPropagator = new ReverseProxyPropagator(DistributedContextPropagator.Current),
-    });
+    /// <summary>For platform services: the service-discovery factory resolves <c>http://auth</c> on each request.</summary>
+    private readonly HttpMessageInvoker services = clients.CreateClient(new ForwarderHttpClientContext { NewConfig = HttpClientConfig.Empty });
 
-    public Uri? Resolve(string service) => services.Resolve(service);
+    /// <summary>For cluster dashboards, addressed by IP and port: nothing to resolve.</summary>
+    private readonly HttpMessageInvoker dashboards = new ForwarderHttpClientFactory().CreateClient(new ForwarderHttpClientContext { NewConfig = HttpClientConfig.Empty });
+
+    /// <summary>Whether the service has a configured endpoint (<c>services:&lt;name&gt;</c>).</summary>
+    public bool IsConfigured(string service) => configuration.HasServiceEndpoint(service);
+
+    /// <summary>Forwards the request to a platform service (the path comes from <paramref name="transformer"/>).</summary>
+    public Task ForwardToServiceAsync(HttpContext context, string service, HttpTransformer transformer) =>
+        SendAsync(context, $"http://{service}", services, transformer);
 
     /// <summary>Forwards the request to <paramref name="destination"/> (a base address; the path comes from <paramref name="transformer"/>).</summary>
-    public async Task ForwardAsync(HttpContext context, string destination, HttpTransformer transformer)
+    public Task ForwardAsync(HttpContext context, string destination, HttpTransformer transformer) =>
+        SendAsync(context, destination, dashboards, transformer);
+
+    private async Task SendAsync(HttpContext context, string destination, HttpMessageInvoker invoker, HttpTransformer transformer)
     {
         var error = await forwarder.SendAsync(context, destination, invoker, RequestConfig, transformer);
         if (error != ForwarderError.None && !context.Response.HasStarted)
@@ -41,7 +42,11 @@ public sealed class BackendForwarding(IHttpForwarder forwarder, ServiceEndpointR
         }
     }
 
-    public void Dispose() => invoker.Dispose();
+    public void Dispose()
+    {
+        services.Dispose();
+        dashboards.Dispose();
+    }
 }
 
 /// <summary>

@@ -7,6 +7,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Platform.ServiceDefaults.Configuration;
 using Platform.ServiceDefaults.Errors;
 
 namespace Platform.Proxy.Forwarding;
@@ -151,7 +152,7 @@ public sealed class ForwardAuth(HttpClient http, IOptions<ForwardAuthOptions> op
         {
             response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken);
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (ServiceDiscoveryExtensions.IsUnreachable(e) && !cancellationToken.IsCancellationRequested)
         {
             logger.LogWarning("Auth is unreachable: {Error}", e.Message);
             return Refusal(StatusCodes.Status502BadGateway, "Authentication service unavailable");

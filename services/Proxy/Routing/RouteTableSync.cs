@@ -4,6 +4,7 @@ using System.Text.Json.Serialization;
 using MassTransit;
 using Microsoft.Extensions.Options;
 using Platform.Proxy.Forwarding;
+using Platform.ServiceDefaults.Configuration;
 
 namespace Platform.Proxy.Routing;
 
@@ -30,7 +31,7 @@ public sealed class RouteTableSync(
     TimeProvider time,
     IOptions<RouteSyncOptions> options,
     IOptions<ForwardAuthOptions> token,
-    Platform.ServiceDefaults.Configuration.ServiceEndpointResolver services,
+    IConfiguration configuration,
     ILogger<RouteTableSync> logger) : BackgroundService
 {
     public const string RoutesPath = "/internal/routes";
@@ -45,7 +46,7 @@ public sealed class RouteTableSync(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        if (services.Resolve("clusters") is null)
+        if (!configuration.HasServiceEndpoint("clusters"))
         {
             logger.LogWarning("services:clusters is not configured; routes come from cluster events only");
             return;
@@ -110,7 +111,7 @@ public sealed class RouteTableSync(
             logger.LogInformation("Route table rebuilt from Clusters: {Count} clusters", routes.Count);
             return true;
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or System.Text.Json.JsonException && !cancellationToken.IsCancellationRequested)
+        catch (Exception e) when ((ServiceDiscoveryExtensions.IsUnreachable(e) || e is System.Text.Json.JsonException) && !cancellationToken.IsCancellationRequested)
         {
             logger.LogWarning("Could not rebuild routes from Clusters: {Error}", e.Message);
             return false;

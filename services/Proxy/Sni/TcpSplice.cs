@@ -1,5 +1,6 @@
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using Platform.ServiceDefaults.Telemetry;
 
 namespace Platform.Proxy.Sni;
 
@@ -11,6 +12,8 @@ namespace Platform.Proxy.Sni;
 public static class TcpSplice
 {
     /// <summary>Once one side has finished, how long the other may take to drain before the connection is cut.</summary>
+    private static readonly KeyValuePair<string, object?> ToScheduler = new("direction", "to_scheduler");
+    private static readonly KeyValuePair<string, object?> ToClient = new("direction", "to_client");
     private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>Reads into Kestrel's pipe (the fallback without a socket): its pool's blocks, a few at a time.</summary>
@@ -62,6 +65,7 @@ public static class TcpSplice
             {
                 var result = await input.ReadAsync(cancellationToken);
                 var buffer = result.Buffer;
+                PlatformTelemetry.SplicedBytes.Add(buffer.Length, ToScheduler);
                 foreach (var segment in buffer)
                 {
                     var sent = 0;
@@ -96,6 +100,7 @@ public static class TcpSplice
                     return;
                 }
 
+                PlatformTelemetry.SplicedBytes.Add(read, ToClient);
                 output.Advance(read);
                 var flush = await output.FlushAsync(cancellationToken);
                 if (flush.IsCompleted || flush.IsCanceled)
@@ -150,6 +155,7 @@ public static class TcpSplice
                     return false;
                 }
 
+                PlatformTelemetry.SplicedBytes.Add(read, ToClient);
                 var sent = 0;
                 while (sent < read)
                 {

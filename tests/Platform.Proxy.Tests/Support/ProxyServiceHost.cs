@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Platform.Hosting.Infrastructure;
 using Platform.Proxy.Routing;
+using Platform.ServiceDefaults.Telemetry;
 using Platform.Testing;
 
 namespace Platform.Proxy.Tests.Support;
@@ -20,7 +21,14 @@ public sealed class ProxyServiceHost : WebApplicationFactory<Program>
         this.infrastructure = infrastructure;
         this.settings = settings;
         Port = port;
-        UseKestrel(kestrel => kestrel.Listen(System.Net.IPAddress.Loopback, port));
+        UseKestrel(kestrel =>
+        {
+            kestrel.Listen(System.Net.IPAddress.Loopback, port);
+            if (settings.TryGetValue(MetricsEndpoint.PortKey, out var metricsPort) && metricsPort is not null)
+            {
+                kestrel.Listen(System.Net.IPAddress.Loopback, int.Parse(metricsPort, System.Globalization.CultureInfo.InvariantCulture));
+            }
+        });
     }
 
     public int Port { get; }
