@@ -1,5 +1,7 @@
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -25,6 +27,14 @@ public static class PlatformServiceDefaults
         builder.AddPlatformTelemetry();
         builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [HealthEndpoints.LiveTag]);
         builder.Services.AddPlatformServiceDiscovery();
+        // A repeated key is ambiguous ({"count":0,"count":"x"}): refused as malformed JSON instead of read one way or another.
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.AllowDuplicateProperties = false;
+            json.SerializerOptions.Converters.Add(new StrictJsonNodeConverter<JsonNode>());
+            json.SerializerOptions.Converters.Add(new StrictJsonNodeConverter<JsonObject>());
+        });
+        builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseJsonRejections()));
         if (verifyPlatformIdentity)
         {
             builder.AddPlatformIdentity();
@@ -33,7 +43,11 @@ public static class PlatformServiceDefaults
         return builder;
     }
 
-    public static WebApplication MapDefaultEndpoints(this WebApplication app)
+    /// <param name="publicPort">
+    /// True for the service that owns the public port (the Proxy): its health endpoints say pass or fail only, never
+    /// the names of internal checks.
+    /// </param>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app, bool publicPort = false)
     {
         app.UseMiddleware<ServerSpanEnrichment>();
         app.UseJsonErrors();
@@ -43,7 +57,7 @@ public static class PlatformServiceDefaults
             app.UseAuthorization();
         }
 
-        app.MapHealthEndpoints();
+        app.MapHealthEndpoints(publicPort);
         return app;
     }
 }

@@ -46,6 +46,8 @@ public static class MessagingExtensions
 
         builder.Services.AddMassTransit(bus =>
         {
+            // MassTransit reports usage to its vendor's host at start unless told not to; nothing leaves the platform uninvited.
+            bus.DisableUsageTelemetry();
             bus.SetEndpointNameFormatter(new KebabCaseEndpointNameFormatter(serviceName, includeNamespace: false));
             configureConsumers?.Invoke(bus);
             bus.UsingRabbitMq((context, rabbit) =>
