@@ -7,6 +7,7 @@ using Platform.Proxy.Forwarding;
 using Platform.Proxy.IntegrationEvents.EventHandling;
 using Platform.Proxy.Routing;
 using Platform.Proxy.Sni;
+using Platform.ServiceDefaults.Errors;
 using Platform.ServiceDefaults.Messaging;
 
 namespace Platform.Proxy.Extensions;
@@ -73,7 +74,7 @@ public static class Extensions
 
     public static WebApplication MapProxy(this WebApplication app)
     {
-        app.MapDefaultEndpoints();
+        app.MapDefaultEndpoints(publicPort: true);
         Apis.ProxyApi.MapProxyApi(app);
         app.MapDashboards();
         app.MapApiForwarding();
@@ -100,6 +101,9 @@ public static class Extensions
             {
                 listen.UseHttps(certificate);
             }
+
+            // These endpoint defaults replace ServiceDefaults' own, which add the same.
+            listen.UseJsonRejections();
         });
 
         if (sniPort > 0)
