@@ -5,6 +5,7 @@ using Platform.Clusters.Lifecycle;
 using Platform.Clusters.Model;
 using Platform.ServiceDefaults.Data;
 using Platform.ServiceDefaults.Messaging;
+using Platform.ServiceDefaults.Secrets;
 
 namespace Platform.Clusters.Extensions;
 
@@ -25,6 +26,7 @@ internal static class Extensions
 
         services.AddSingleton<ClusterChangeSignal>();
         services.AddSingleton<ClusterIntegrationEvents>();
+        builder.AddSecretSealer();
         services.AddSingleton<ClusterStore>();
         services.AddSingleton<ClusterLifecycle>();
         services.AddHttpClient<SchedulerApi>(http => http.Timeout = TimeSpan.FromSeconds(90));
@@ -40,5 +42,7 @@ internal static class Extensions
 
         // Resolving the supervisor at start-up builds the backend, so a missing Dask installation stops the service at once.
         services.AddHostedService<ClusterSupervisor>();
+        services.AddSingleton<FinishedClusterPurge>();
+        services.AddHostedService(sp => sp.GetRequiredService<FinishedClusterPurge>());
     }
 }
