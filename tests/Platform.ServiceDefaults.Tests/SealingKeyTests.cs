@@ -29,7 +29,10 @@ public sealed class SealingKeyTests
         var second = SecretSealerExtensions.Resolve(configuration, new Environment("Development"), NullLogger.Instance);
 
         Assert.Equal("secret", second.Unseal(first.Seal("secret", "test"), "test"));
-        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        }
     }
 
     [Fact]
