@@ -1,14 +1,14 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Platform.Auth.Infrastructure;
-using Platform.ServiceDefaults.Secrets;
-using System.Net.Http.Json;
 using Platform.Auth.Model;
 using Platform.Auth.Tests.Support;
 using Platform.ServiceDefaults.Identity;
+using Platform.ServiceDefaults.Secrets;
 using Platform.Testing;
 using static Platform.Auth.Tests.Support.AuthServiceHost;
 
