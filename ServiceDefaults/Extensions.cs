@@ -1,5 +1,7 @@
+using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Platform.ServiceDefaults.Errors;
@@ -31,6 +33,15 @@ public static class PlatformServiceDefaults
         // clients whose calls are long (a Dask scheduler retiring workers) or not idempotent.
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http => http.AddServiceDiscovery());
+
+        // A repeated key is ambiguous ({"count":0,"count":"x"}): refused as malformed JSON instead of read one way or another.
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.AllowDuplicateProperties = false;
+            json.SerializerOptions.Converters.Add(new StrictJsonNodeConverter<JsonNode>());
+            json.SerializerOptions.Converters.Add(new StrictJsonNodeConverter<JsonObject>());
+        });
+        builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseJsonRejections()));
         if (verifyPlatformIdentity)
         {
             builder.AddPlatformIdentity();
@@ -39,26 +50,21 @@ public static class PlatformServiceDefaults
         return builder;
     }
 
-    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder)
-        where TBuilder : IHostApplicationBuilder
-    {
-        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [HealthEndpoints.LiveTag]);
-        return builder;
-    }
-
-    /// <param name="app">The service.</param>
-    /// <param name="servesPublicPort">True for the Proxy: see <see cref="MetricsEndpoint.UseMetricsEndpoint"/>.</param>
-    public static WebApplication MapDefaultEndpoints(this WebApplication app, bool servesPublicPort = false)
+    /// <param name="publicPort">
+    /// True for the service that owns the public port (the Proxy): its health endpoints say pass or fail only, never
+    /// the names of internal checks, and /metrics is served only on its metrics port (MetricsEndpoint.UseMetricsEndpoint).
+    /// </param>
+    public static WebApplication MapDefaultEndpoints(this WebApplication app, bool publicPort = false)
     {
         app.UseJsonErrors();
-        app.UseMetricsEndpoint(servesPublicPort);
+        app.UseMetricsEndpoint(publicPort);
         if (app.Services.GetService<IAuthenticationSchemeProvider>() is not null)
         {
             app.UseAuthentication();
             app.UseAuthorization();
         }
 
-        app.MapHealthEndpoints();
+        app.MapHealthEndpoints(publicPort);
         return app;
     }
 }

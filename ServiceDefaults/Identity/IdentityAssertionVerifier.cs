@@ -46,6 +46,12 @@ public sealed class IdentityAssertionVerifier(IIdentityKeyStore keys, TimeProvid
             return IdentityVerification.Fail("unsupported assertion type");
         }
 
+        // Every field may be absent or null in what a client sent; the key stores are asked only for a real id.
+        if (string.IsNullOrEmpty(header.KeyId))
+        {
+            return IdentityVerification.Fail("assertion names no signing key");
+        }
+
         var key = await keys.FindAsync(header.KeyId, cancellationToken);
         if (key is null)
         {
@@ -83,6 +89,11 @@ public sealed class IdentityAssertionVerifier(IIdentityKeyStore keys, TimeProvid
         if (string.IsNullOrWhiteSpace(payload.Subject))
         {
             return IdentityVerification.Fail("assertion names no user");
+        }
+
+        if (payload.Groups is { } groups && groups.Any(string.IsNullOrEmpty))
+        {
+            return IdentityVerification.Fail("assertion names an empty group");
         }
 
         return new IdentityVerification(new PlatformIdentity(payload.Subject, payload.Groups ?? [], payload.Admin), null);

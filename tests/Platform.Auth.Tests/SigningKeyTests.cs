@@ -1,8 +1,14 @@
 using System.Net;
 using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Platform.Auth.Infrastructure;
 using Platform.Auth.Model;
 using Platform.Auth.Tests.Support;
 using Platform.ServiceDefaults.Identity;
+using Platform.ServiceDefaults.Secrets;
 using Platform.Testing;
 using static Platform.Auth.Tests.Support.AuthServiceHost;
 
@@ -133,34 +139,60 @@ public sealed class SigningKeyTests(InfrastructureFixture infrastructure) : IAsy
     }
 
     [Fact]
-    public async Task With_a_protection_key_the_stored_private_key_is_sealed_and_still_signs_after_a_restart()
+    public async Task The_stored_private_key_is_sealed_by_default_and_still_signs_after_a_restart()
     {
-        var protectedSettings = new Dictionary<string, string?>(Settings)
-        {
-            ["Auth:SigningKeys:ProtectionKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
-        };
-        await using var first = await StartAsync(infrastructure, protectedSettings);
-        var before = await first.AssertionForAsync("judy", Password);
+        var before = await auth.AssertionForAsync("judy", Password);
+        var stored = Assert.Single(await AuthDatabase.StoredPrivateKeysAsync(auth.ConnectionString));
+        await auth.DisposeAsync();
 
-        var stored = Assert.Single(await AuthDatabase.StoredPrivateKeysAsync(first.ConnectionString));
-        await first.DisposeAsync();
-        await using var restarted = Start(infrastructure, first.ConnectionString, protectedSettings);
-        var after = await restarted.AssertionForAsync("judy", Password);
+        auth = Start(infrastructure, auth.ConnectionString, Settings);
+        var after = await auth.AssertionForAsync("judy", Password);
 
-        Assert.StartsWith("aes-256-gcm:", stored, StringComparison.Ordinal);
+        Assert.StartsWith("sealed:v1:", stored, StringComparison.Ordinal);
         Assert.DoesNotContain("PRIVATE KEY", stored, StringComparison.Ordinal);
         Assert.Equal(KeyIdOf(before), KeyIdOf(after));
-        Assert.True((await restarted.RemoteVerifier().VerifyAsync(after)).IsValid);
+        Assert.True((await auth.RemoteVerifier().VerifyAsync(after)).IsValid);
     }
 
-    [Fact]
-    public async Task Without_a_protection_key_the_private_key_is_stored_as_pem()
+    [Theory]
+    [InlineData("clear")]
+    [InlineData("protection-key")]
+    public async Task A_key_an_earlier_version_stored_is_resealed_at_start_and_still_signs(string form)
     {
-        await auth.AssertionForAsync("judy", Password);
+        var before = await auth.AssertionForAsync("judy", Password);
+        var sealer = auth.Services.GetRequiredService<SecretSealer>();
+        var pem = sealer.Unseal(Assert.Single(await AuthDatabase.StoredPrivateKeysAsync(auth.ConnectionString)), SigningKeyProtection.Purpose);
+        var legacyKey = RandomNumberGenerator.GetBytes(32);
+        await SetStoredPrivateKeyAsync(auth.ConnectionString, form == "clear" ? pem : LegacySeal(pem, legacyKey));
+        await auth.DisposeAsync();
 
-        var stored = Assert.Single(await AuthDatabase.StoredPrivateKeysAsync(auth.ConnectionString));
+        var settings = new Dictionary<string, string?>(Settings) { ["Auth:SigningKeys:ProtectionKey"] = Convert.ToBase64String(legacyKey) };
+        auth = Start(infrastructure, auth.ConnectionString, settings);
+        var after = await auth.AssertionForAsync("judy", Password);
 
-        Assert.StartsWith("-----BEGIN PRIVATE KEY-----", stored, StringComparison.Ordinal);
+        Assert.StartsWith("sealed:v1:", Assert.Single(await AuthDatabase.StoredPrivateKeysAsync(auth.ConnectionString)), StringComparison.Ordinal);
+        Assert.Equal(KeyIdOf(before), KeyIdOf(after));
+        Assert.True((await auth.RemoteVerifier().VerifyAsync(after)).IsValid);
+    }
+
+    // The form Auth:SigningKeys:ProtectionKey produced before keys were sealed with Secrets:SealingKey.
+    private static string LegacySeal(string pem, byte[] key)
+    {
+        var plaintext = Encoding.UTF8.GetBytes(pem);
+        var sealedKey = new byte[12 + plaintext.Length + 16];
+        RandomNumberGenerator.Fill(sealedKey.AsSpan(0, 12));
+        using var aes = new AesGcm(key, 16);
+        aes.Encrypt(sealedKey.AsSpan(0, 12), plaintext, sealedKey.AsSpan(12, plaintext.Length), sealedKey.AsSpan(12 + plaintext.Length));
+        return "aes-256-gcm:" + Convert.ToBase64String(sealedKey);
+    }
+
+    private static async Task SetStoredPrivateKeyAsync(string connectionString, string stored)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("update signing_keys set private_key = $1", connection);
+        command.Parameters.Add(new() { Value = stored });
+        await command.ExecuteNonQueryAsync();
     }
 
     private async Task<List<string>> PublishedKeyIdsAsync()

@@ -10,6 +10,12 @@ public sealed class SimpleAuthenticatorOptions
     /// <summary>The shared password every user gives; none means any password is accepted (development only).</summary>
     public string? Password { get; set; }
 
+    /// <summary>
+    /// Outside Development, a simple authenticator without a password lets anyone in as anyone, so Auth refuses to
+    /// start unless the operator sets this (<c>Auth:Simple:AllowAnyPassword=true</c>) to say that is what they want.
+    /// </summary>
+    public bool AllowAnyPassword { get; set; }
+
     public string Realm { get; set; } = "Platform";
 }
 
@@ -28,6 +34,19 @@ public sealed class SimpleAuthenticator(SimpleAuthenticatorOptions options, IRea
         var section = configuration.GetSection("Auth:Simple");
         var options = section.Get<SimpleAuthenticatorOptions>() ?? new SimpleAuthenticatorOptions();
         return new SimpleAuthenticator(options, ConfigurationList.Read(section.GetSection("AllowedUsers")).ToHashSet(StringComparer.Ordinal));
+    }
+
+    /// <summary>Refuses to start, outside Development, with a simple authenticator that accepts any password unless that was chosen.</summary>
+    public static void EnsureSafeFor(IHostEnvironment environment, IConfiguration configuration)
+    {
+        var options = configuration.GetSection("Auth:Simple").Get<SimpleAuthenticatorOptions>() ?? new SimpleAuthenticatorOptions();
+        if (string.IsNullOrEmpty(options.Password) && !options.AllowAnyPassword && !environment.IsDevelopment())
+        {
+            throw new InvalidOperationException(
+                $"Auth:Type includes 'simple' with no Auth:Simple:Password, which accepts any user with any password ({environment.EnvironmentName}). "
+                + "Set Auth:Simple:Password, choose another authenticator (Auth:Type=jupyterhub with Auth:JupyterHub:Url), "
+                + "or set Auth:Simple:AllowAnyPassword=true if that is really intended.");
+        }
     }
 
     public ValueTask<AuthenticationOutcome> AuthenticateAsync(AuthenticationRequest request, CancellationToken cancellationToken)

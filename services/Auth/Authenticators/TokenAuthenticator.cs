@@ -8,11 +8,12 @@ namespace Platform.Auth.Authenticators;
 /// are left to the other authenticators. The token acts as its user with the configured groups and admin rights only:
 /// memberships a Hub reported at creation time may have been withdrawn since.
 /// </summary>
-public sealed class TokenAuthenticator(ApiTokenStore tokens) : IAuthenticator
+/// <param name="advertised">Whether 401s name <c>Bearer</c> among their challenges (when <c>token</c> is in <c>Auth:Type</c>).</param>
+public sealed class TokenAuthenticator(ApiTokenStore tokens, bool advertised = true) : IAuthenticator
 {
     public string Name => "token";
 
-    public IReadOnlyList<string> Challenges => ["Bearer"];
+    public IReadOnlyList<string> Challenges => advertised ? ["Bearer"] : [];
 
     public async ValueTask<AuthenticationOutcome> AuthenticateAsync(AuthenticationRequest request, CancellationToken cancellationToken)
     {

@@ -8,6 +8,7 @@ using Platform.Auth.Model;
 using Platform.ServiceDefaults.Data;
 using Platform.ServiceDefaults.Identity;
 using Platform.ServiceDefaults.Messaging;
+using Platform.ServiceDefaults.Secrets;
 
 namespace Platform.Auth.Extensions;
 
@@ -32,7 +33,8 @@ internal static class Extensions
         }
 
         services.AddSingleton(signingKeys);
-        services.AddSingleton(new SigningKeyProtection(configuration["Auth:SigningKeys:ProtectionKey"]));
+        builder.AddSecretSealer();
+        services.AddSingleton(sp => new SigningKeyProtection(sp.GetRequiredService<SecretSealer>(), configuration["Auth:SigningKeys:ProtectionKey"]));
         services.AddSingleton(configuration.GetSection("Auth:Tokens").Get<ApiTokenOptions>() ?? new ApiTokenOptions());
         services.ConfigureHttpJsonOptions(json => json.SerializerOptions.TypeInfoResolverChain.Insert(0, AuthJsonContext.Default));
 
@@ -66,12 +68,21 @@ internal static class Extensions
             services.AddSingleton<JupyterHubAuthenticator>();
         }
 
+        if (options.Types.Contains("simple"))
+        {
+            SimpleAuthenticator.EnsureSafeFor(builder.Environment, configuration);
+        }
+
+        // The platform's own API tokens (plat_…) are always accepted: where Auth:Type lists "token" (which also adds its
+        // Bearer challenge to 401s), else first, unadvertised, so no other authenticator sees them.
+        var advertised = options.Types.Contains("token");
+        IReadOnlyList<string> types = advertised ? options.Types : ["token", .. options.Types];
         services.AddSingleton(sp => new AuthenticatorChain(
-            [.. options.Types.Select(type => type switch
+            [.. types.Select(type => type switch
             {
                 "simple" => SimpleAuthenticator.FromConfiguration(configuration),
                 "jupyterhub" => sp.GetRequiredService<JupyterHubAuthenticator>(),
-                "token" => new TokenAuthenticator(sp.GetRequiredService<ApiTokenStore>()),
+                "token" => new TokenAuthenticator(sp.GetRequiredService<ApiTokenStore>(), advertised),
                 "custom" => CustomAuthenticatorLoader.Load(configuration, options.ExtensionsDirectory),
                 _ => throw new InvalidOperationException($"Unknown authenticator {type}"),
             })],

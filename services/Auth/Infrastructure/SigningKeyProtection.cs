@@ -1,73 +1,71 @@
 using System.Security.Cryptography;
 using System.Text;
+using Platform.ServiceDefaults.Secrets;
 
 namespace Platform.Auth.Infrastructure;
 
 /// <summary>
-/// Encrypts private signing keys before they are stored when <c>Auth:SigningKeys:ProtectionKey</c> (32 random bytes,
-/// base64) is configured, so a copy of authdb alone cannot mint identities. Without it keys are stored as PEM.
+/// Private signing keys are stored sealed with the platform's <see cref="SecretSealer"/> (<c>Secrets:SealingKey</c>),
+/// so a copy of authdb alone cannot mint identities. Rows written by earlier versions are still read — PEM in clear,
+/// or <c>aes-256-gcm:</c> under the retired <c>Auth:SigningKeys:ProtectionKey</c> — and resealed at start-up
+/// (<see cref="SigningKeyRing.ResealStoredKeysAsync"/>).
 /// </summary>
 public sealed class SigningKeyProtection
 {
-    private const string Marker = "aes-256-gcm:";
-    private readonly byte[]? key;
+    public const string Purpose = "auth:signing-key";
+    private const string LegacyMarker = "aes-256-gcm:";
+    private readonly SecretSealer sealer;
+    private readonly byte[]? legacyKey;
 
-    public SigningKeyProtection(string? protectionKey)
+    public SigningKeyProtection(SecretSealer sealer, string? legacyProtectionKey)
     {
-        if (string.IsNullOrWhiteSpace(protectionKey))
+        this.sealer = sealer;
+        if (string.IsNullOrWhiteSpace(legacyProtectionKey))
         {
             return;
         }
 
         try
         {
-            key = Convert.FromBase64String(protectionKey);
+            legacyKey = Convert.FromBase64String(legacyProtectionKey);
         }
         catch (FormatException)
         {
             throw new InvalidOperationException("Auth:SigningKeys:ProtectionKey must be base64 (32 random bytes).");
         }
 
-        if (key.Length != 32)
+        if (legacyKey.Length != 32)
         {
             throw new InvalidOperationException("Auth:SigningKeys:ProtectionKey must be 32 bytes (base64).");
         }
     }
 
-    public bool IsEnabled => key is not null;
+    public string Protect(string privateKeyPem) => sealer.Seal(privateKeyPem, Purpose);
 
-    public string Protect(string privateKeyPem)
-    {
-        if (key is null)
-        {
-            return privateKeyPem;
-        }
+    /// <summary>True when a stored key is in the current form and needs no resealing.</summary>
+    public static bool IsCurrent(string stored) => SecretSealer.IsSealed(stored);
 
-        var plaintext = Encoding.UTF8.GetBytes(privateKeyPem);
-        var sealedKey = new byte[12 + plaintext.Length + 16];
-        var nonce = sealedKey.AsSpan(0, 12);
-        RandomNumberGenerator.Fill(nonce);
-        using var aes = new AesGcm(key, 16);
-        aes.Encrypt(nonce, plaintext, sealedKey.AsSpan(12, plaintext.Length), sealedKey.AsSpan(12 + plaintext.Length));
-        return Marker + Convert.ToBase64String(sealedKey);
-    }
-
-    /// <summary>The PEM of a stored key; keys stored before protection was turned on are read as they are.</summary>
+    /// <summary>The PEM of a stored key, in any of the forms Auth has written.</summary>
     public string Unprotect(string stored)
     {
-        if (!stored.StartsWith(Marker, StringComparison.Ordinal))
+        if (SecretSealer.IsSealed(stored))
+        {
+            return sealer.Unseal(stored, Purpose);
+        }
+
+        if (!stored.StartsWith(LegacyMarker, StringComparison.Ordinal))
         {
             return stored;
         }
 
-        if (key is null)
+        if (legacyKey is null)
         {
-            throw new InvalidOperationException("The signing keys in authdb are encrypted, but Auth:SigningKeys:ProtectionKey is not configured.");
+            throw new InvalidOperationException("Signing keys in authdb are sealed under Auth:SigningKeys:ProtectionKey, which is not configured; set it once so they can be resealed.");
         }
 
-        var sealedKey = Convert.FromBase64String(stored[Marker.Length..]);
+        var sealedKey = Convert.FromBase64String(stored[LegacyMarker.Length..]);
         var plaintext = new byte[sealedKey.Length - 12 - 16];
-        using var aes = new AesGcm(key, 16);
+        using var aes = new AesGcm(legacyKey, 16);
         aes.Decrypt(sealedKey.AsSpan(0, 12), sealedKey.AsSpan(12, plaintext.Length), sealedKey.AsSpan(12 + plaintext.Length), plaintext);
         return Encoding.UTF8.GetString(plaintext);
     }

@@ -152,6 +152,37 @@ public sealed class SigningKeyRing(NpgsqlDataSource database, SigningKeyOptions 
         return known.SupersededAt is { } superseded && now - superseded > Retention ? null : known.Key;
     }
 
+    /// <summary>Reseals keys stored by an earlier version (clear PEM or the retired protection key); returns how many.</summary>
+    public async Task<int> ResealStoredKeysAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await LockAsync(transaction, cancellationToken);
+        var stale = new List<(string KeyId, string Stored)>();
+        await using (var select = new NpgsqlCommand("select kid, private_key from signing_keys", connection, transaction))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                if (!SigningKeyProtection.IsCurrent(reader.GetString(1)))
+                {
+                    stale.Add((reader.GetString(0), reader.GetString(1)));
+                }
+            }
+        }
+
+        foreach (var (keyId, stored) in stale)
+        {
+            await using var update = new NpgsqlCommand("update signing_keys set private_key = $2 where kid = $1", connection, transaction);
+            update.Parameters.Add(new() { Value = keyId });
+            update.Parameters.Add(new() { Value = protection.Protect(protection.Unprotect(stored)) });
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return stale.Count;
+    }
+
     public void Dispose() => loading.Dispose();
 
     /// <summary>The newest activated key, cached until the refresh interval passes or a pending key activates.</summary>

@@ -1,8 +1,21 @@
 namespace Platform.Auth.Infrastructure;
 
-/// <summary>Rotates the identity signing key once it reaches <see cref="SigningKeyOptions.RotationAge"/>.</summary>
+/// <summary>
+/// Reseals keys an earlier version stored in clear before the service takes requests, then rotates the identity
+/// signing key once it reaches <see cref="SigningKeyOptions.RotationAge"/>.
+/// </summary>
 public sealed class SigningKeyRotation(SigningKeyRing keys, SigningKeyOptions options, ILogger<SigningKeyRotation> logger) : BackgroundService
 {
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (await keys.ResealStoredKeysAsync(cancellationToken) is var resealed and > 0)
+        {
+            logger.LogInformation("Resealed {Count} signing keys stored by an earlier version", resealed);
+        }
+
+        await base.StartAsync(cancellationToken);
+    }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (options.RotationAge <= TimeSpan.Zero)

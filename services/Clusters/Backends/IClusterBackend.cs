@@ -35,6 +35,9 @@ public interface IClusterBackend
 
     /// <summary>The last <paramref name="lines"/> lines of a log, or null when there is no such log.</summary>
     Task<string?> ReadLogAsync(string name, string log, int lines, CancellationToken cancellationToken);
+
+    /// <summary>Deletes what is kept of a stopped cluster (its logs); idempotent.</summary>
+    Task ForgetAsync(string name, CancellationToken cancellationToken);
 }
 
 /// <summary>Everything a backend needs to run a cluster.</summary>

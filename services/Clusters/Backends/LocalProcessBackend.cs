@@ -287,6 +287,17 @@ public sealed partial class LocalProcessBackend : IClusterBackend
         return [];
     }
 
+    public Task ForgetAsync(string name, CancellationToken cancellationToken)
+    {
+        var folder = ClusterFolder(name);
+        if (!clusters.ContainsKey(name) && Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        return Task.CompletedTask;
+    }
+
     public IReadOnlyList<string> LogNames(string name)
     {
         var logs = Path.Combine(ClusterFolder(name), "logs");

@@ -6,6 +6,7 @@ using Platform.Clusters.Model;
 using Platform.ServiceDefaults.Data;
 using Platform.ServiceDefaults.Messaging;
 using Platform.ServiceDefaults.Telemetry;
+using Platform.ServiceDefaults.Secrets;
 
 namespace Platform.Clusters.Extensions;
 
@@ -44,6 +45,7 @@ internal static class Extensions
 
         services.AddSingleton<ClusterChangeSignal>();
         services.AddSingleton<ClusterIntegrationEvents>();
+        builder.AddSecretSealer();
         services.AddSingleton<ClusterStore>();
         services.AddSingleton<ClusterLifecycle>();
         services.AddHttpClient<SchedulerApi>(http => http.Timeout = TimeSpan.FromSeconds(90));
@@ -59,5 +61,7 @@ internal static class Extensions
 
         // Resolving the supervisor at start-up builds the backend, so a missing Dask installation stops the service at once.
         services.AddHostedService<ClusterSupervisor>();
+        services.AddSingleton<FinishedClusterPurge>();
+        services.AddHostedService(sp => sp.GetRequiredService<FinishedClusterPurge>());
     }
 }

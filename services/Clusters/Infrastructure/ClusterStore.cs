@@ -5,15 +5,20 @@ using Platform.Clusters.IntegrationEvents;
 using Platform.Clusters.Lifecycle;
 using Platform.Clusters.Model;
 using Platform.ServiceDefaults.Telemetry;
+using Platform.ServiceDefaults.Secrets;
 
 namespace Platform.Clusters.Infrastructure;
 
 /// <summary>
 /// Cluster rows in <c>clustersdb</c>. Every state change is a conditional update guarded by the state machine,
-/// written with its timeline entry and its integration event in one transaction.
+/// written with its timeline entry and its integration event in one transaction. A cluster's TLS private key is
+/// stored sealed (<see cref="SecretSealer"/>) and erased when the cluster is STOPPED or FAILED.
 /// </summary>
-public sealed class ClusterStore(NpgsqlDataSource database, ClusterIntegrationEvents events, ClusterChangeSignal changes, TimeProvider time)
+public sealed class ClusterStore(NpgsqlDataSource database, ClusterIntegrationEvents events, ClusterChangeSignal changes, SecretSealer sealer, TimeProvider time)
 {
+    /// <summary>The sealing purpose: a cluster key cannot be unsealed as any other kind of secret.</summary>
+    public const string TlsKeyPurpose = "clusters:tls-key";
+
     // Quota checks read totals and then write; one lock for all of them keeps two concurrent requests
     // from both fitting into the last free slot. The transactions holding it are a few milliseconds long.
     private const long QuotaLockKey = 0x636c_7573_7465_7273;
@@ -123,7 +128,7 @@ public sealed class ClusterStore(NpgsqlDataSource database, ClusterIntegrationEv
             command.Parameters.Add(new() { Value = JsonSerializer.Serialize(cluster.Resources, Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
             command.Parameters.Add(new() { Value = cluster.MaxWorkers });
             command.Parameters.Add(new() { Value = cluster.TlsCert });
-            command.Parameters.Add(new() { Value = cluster.TlsKey });
+            command.Parameters.Add(new() { Value = sealer.Seal(cluster.TlsKey, TlsKeyPurpose) });
             command.Parameters.Add(new() { Value = cluster.CreatedAt });
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
@@ -150,7 +155,8 @@ public sealed class ClusterStore(NpgsqlDataSource database, ClusterIntegrationEv
                 failure_reason = coalesce($6, failure_reason),
                 started_at = case when $2 = 'RUNNING' then $7 else started_at end,
                 stopped_at = case when $2 in ('STOPPED', 'FAILED') then $7 else stopped_at end,
-                running_workers = case when $2 in ('STOPPED', 'FAILED') then 0 else running_workers end
+                running_workers = case when $2 in ('STOPPED', 'FAILED') then 0 else running_workers end,
+                tls_key = case when $2 in ('STOPPED', 'FAILED') then null else tls_key end
             where name = $1 and state = any($3)
             returning {Columns}
             """,
@@ -241,6 +247,51 @@ public sealed class ClusterStore(NpgsqlDataSource database, ClusterIntegrationEv
         await transaction.CommitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Deletes clusters that finished (STOPPED or FAILED) before <paramref name="finishedBefore"/>, with their timelines;
+    /// returns their names so their logs can go too.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> PurgeFinishedAsync(DateTimeOffset finishedBefore, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(
+            "delete from clusters where state in ('STOPPED', 'FAILED') and coalesce(stopped_at, created_at) < $1 returning name");
+        command.Parameters.Add(new() { Value = finishedBefore });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var names = new List<string>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+
+    /// <summary>Seals the keys of active clusters stored in clear before keys were sealed; returns how many.</summary>
+    public async Task<int> SealClearKeysAsync(CancellationToken cancellationToken)
+    {
+        var clear = new List<(string Name, string Key)>();
+        await using (var select = database.CreateCommand("select name, tls_key from clusters where tls_key is not null and tls_key not like 'sealed:%'"))
+        await using (var reader = await select.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                clear.Add((reader.GetString(0), reader.GetString(1)));
+            }
+        }
+
+        foreach (var (name, key) in clear)
+        {
+            // Only if still the clear value read above: a concurrent stop may have erased it meanwhile.
+            await using var update = database.CreateCommand("update clusters set tls_key = $2 where name = $1 and tls_key = $3");
+            update.Parameters.Add(new() { Value = name });
+            update.Parameters.Add(new() { Value = sealer.Seal(key, TlsKeyPurpose) });
+            update.Parameters.Add(new() { Value = key });
+            await update.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return clear.Count;
+    }
+
     private static async Task<ClusterState?> GetStateAsync(NpgsqlTransaction transaction, string name, CancellationToken cancellationToken)
     {
         await using var command = new NpgsqlCommand("select state from clusters where name = $1", transaction.Connection, transaction);
@@ -258,7 +309,11 @@ public sealed class ClusterStore(NpgsqlDataSource database, ClusterIntegrationEv
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private static async Task<IReadOnlyList<ClusterRecord>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    // A key written before sealing existed is read as it is until SealClearKeysAsync reaches it; a finished cluster has none.
+    private string UnsealKey(NpgsqlDataReader reader, int ordinal) =>
+        reader.IsDBNull(ordinal) ? "" : reader.GetString(ordinal) is var stored && SecretSealer.IsSealed(stored) ? sealer.Unseal(stored, TlsKeyPurpose) : stored;
+
+    private async Task<IReadOnlyList<ClusterRecord>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var clusters = new List<ClusterRecord>();
@@ -279,7 +334,7 @@ public sealed class ClusterStore(NpgsqlDataSource database, ClusterIntegrationEv
                 SchedulerAddress = reader.IsDBNull(12) ? null : reader.GetString(12),
                 DashboardAddress = reader.IsDBNull(13) ? null : reader.GetString(13),
                 TlsCert = reader.GetString(14),
-                TlsKey = reader.GetString(15),
+                TlsKey = UnsealKey(reader, 15),
                 FailureReason = reader.IsDBNull(16) ? null : reader.GetString(16),
                 CreatedAt = reader.GetFieldValue<DateTimeOffset>(17),
                 StartedAt = reader.IsDBNull(18) ? null : reader.GetFieldValue<DateTimeOffset>(18),

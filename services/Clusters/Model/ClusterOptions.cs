@@ -142,10 +142,12 @@ public sealed partial class ClusterOptions
             {
                 "int" => new IntegerOptionField(name, label, target, ParseLong(defaultText) ?? 0, ParseLong(entry["Min"]), ParseLong(entry["Max"])),
                 "float" => new FloatOptionField(name, label, target, ParseDouble(defaultText) ?? 0, ParseDouble(entry["Min"]), ParseDouble(entry["Max"])),
-                "string" => new StringOptionField(name, label, target, defaultText ?? ""),
+                "string" => new StringOptionField(name, label, target, defaultText ?? "", ParseInt(entry["MaxLength"])),
                 "bool" => new BoolOptionField(name, label, target, defaultText is not null && bool.Parse(defaultText)),
                 "select" => new SelectOptionField(name, label, target, [.. entry.GetSection("Options").GetChildren().Select(o => o.Value!)], defaultText),
-                "mapping" => new MappingOptionField(name, label, target, ToJson(entry.GetSection("Default")) as JsonObject),
+                "mapping" => new MappingOptionField(
+                    name, label, target, ToJson(entry.GetSection("Default")) as JsonObject,
+                    ParseInt(entry["MaxEntries"]), ParseInt(entry["MaxTextLength"]), ParseInt(entry["MaxTotalLength"])),
                 _ => throw new InvalidOperationException($"{entry.Path}: unknown option type '{type}' (int, float, string, bool, select, mapping)."),
             });
         }
@@ -170,6 +172,8 @@ public sealed partial class ClusterOptions
 
     private static double Number(JsonNode? value) =>
         OptionField.TryReadNumber(value, out var number) ? number : throw new InvalidOperationException("Validated options hold a non-number where a number belongs.");
+
+    private static int? ParseInt(string? text) => string.IsNullOrWhiteSpace(text) ? null : int.Parse(text, CultureInfo.InvariantCulture);
 
     private static long? ParseLong(string? text) => string.IsNullOrWhiteSpace(text) ? null : long.Parse(text, CultureInfo.InvariantCulture);
 

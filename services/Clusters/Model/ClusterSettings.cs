@@ -37,6 +37,12 @@ public sealed class ClusterSettings
     /// <summary>Stop every cluster when the service stops (tests, single-user runs); by default clusters outlive a restart and are adopted.</summary>
     public bool StopClustersOnShutdown { get; set; }
 
+    /// <summary>How long a STOPPED or FAILED cluster stays listed (with its timeline and logs) before it is purged.</summary>
+    public TimeSpan FinishedClusterRetention { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How often finished clusters past their retention are looked for.</summary>
+    public TimeSpan PurgeInterval { get; set; } = TimeSpan.FromHours(1);
+
     /// <summary>Lines of a log kept in a failure reason.</summary>
     public int FailureLogLines { get; set; } = 20;
 }

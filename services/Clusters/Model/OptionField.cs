@@ -37,6 +37,30 @@ public abstract class OptionField(string field, string? label, string? target)
             && long.TryParse(number.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
     }
 
+    /// <summary>
+    /// A JSON string's text, or an <see cref="OptionValidationException"/>: NUL (which neither PostgreSQL nor a
+    /// process environment can hold) and lone surrogates (not text) are refused, as is text over <paramref name="maxLength"/>.
+    /// </summary>
+    protected string ReadText(JsonValue value, string what, int maxLength)
+    {
+        string text;
+        try
+        {
+            text = value.GetValue<string>();
+        }
+        catch (InvalidOperationException)
+        {
+            throw Invalid($"{what} is not valid text (it holds a lone surrogate)");
+        }
+
+        if (text.Contains('\0', StringComparison.Ordinal))
+        {
+            throw Invalid($"{what} must not contain NUL characters");
+        }
+
+        return text.Length <= maxLength ? text : throw Invalid($"{what} is longer than the limit of {maxLength} characters");
+    }
+
     public static bool TryReadNumber(JsonNode? node, out double value)
     {
         value = 0;
@@ -128,13 +152,19 @@ public sealed class FloatOptionField : OptionField
 
 public sealed class StringOptionField : OptionField
 {
+    /// <summary>A description is a line or a paragraph; a megabyte of it is an attack on the database and the listings.</summary>
+    public const int DefaultMaxLength = 4096;
+
     private readonly string defaultValue;
 
-    public StringOptionField(string field, string? label, string? target, string defaultValue)
+    public StringOptionField(string field, string? label, string? target, string defaultValue, int? maxLength = null)
         : base(field, label, target)
     {
         this.defaultValue = defaultValue;
+        MaxLength = maxLength ?? DefaultMaxLength;
     }
+
+    public int MaxLength { get; }
 
     public override JsonNode? Default => JsonValue.Create(defaultValue);
 
@@ -142,7 +172,7 @@ public sealed class StringOptionField : OptionField
 
     public override JsonNode? Validate(JsonNode? value) =>
         value is JsonValue text && text.GetValueKind() == JsonValueKind.String
-            ? JsonValue.Create(text.GetValue<string>())
+            ? JsonValue.Create(ReadText(text, Field, MaxLength))
             : throw Invalid($"{Field} must be a string, got {Show(value)}");
 }
 
@@ -195,30 +225,80 @@ public sealed class SelectOptionField : OptionField
             throw Invalid($"{Field} must be a string, got {Show(value)}");
         }
 
-        var choice = text.GetValue<string>();
+        var choice = ReadText(text, Field, StringOptionField.DefaultMaxLength);
         return Options.Contains(choice, StringComparer.Ordinal)
             ? JsonValue.Create(choice)
             : throw Invalid($"'{choice}' is not a valid option for {Field} (choose one of {string.Join(", ", Options)})");
     }
 }
 
+/// <summary>
+/// A mapping, bounded: an environment becomes part of each process's argument block, which Linux caps at 128 KiB per
+/// string and a few MB in all ("Argument list too long"), so limits refuse at the API what would fail the cluster later.
+/// </summary>
 public sealed class MappingOptionField : OptionField
 {
+    public const int DefaultMaxEntries = 100;
+    public const int DefaultMaxTextLength = 32_768;
+    public const int DefaultMaxTotalLength = 131_072;
+
     private readonly JsonObject defaultValue;
 
-    public MappingOptionField(string field, string? label, string? target, JsonObject? defaultValue)
+    public MappingOptionField(string field, string? label, string? target, JsonObject? defaultValue, int? maxEntries = null, int? maxTextLength = null, int? maxTotalLength = null)
         : base(field, label, target)
     {
         this.defaultValue = defaultValue ?? [];
+        MaxEntries = maxEntries ?? DefaultMaxEntries;
+        MaxTextLength = maxTextLength ?? DefaultMaxTextLength;
+        MaxTotalLength = maxTotalLength ?? DefaultMaxTotalLength;
     }
+
+    /// <summary>Most keys in the mapping.</summary>
+    public int MaxEntries { get; }
+
+    /// <summary>Longest key or string value, in characters.</summary>
+    public int MaxTextLength { get; }
+
+    /// <summary>Most characters of keys and values together.</summary>
+    public int MaxTotalLength { get; }
 
     // A copy each time: callers may add to the returned mapping.
     public override JsonNode? Default => defaultValue.DeepClone();
 
     public override JsonObject Spec() => new() { ["type"] = "mapping" };
 
-    public override JsonNode? Validate(JsonNode? value) =>
-        value is JsonObject mapping ? mapping.DeepClone() : throw Invalid($"{Field} must be a mapping, got {Show(value)}");
+    public override JsonNode? Validate(JsonNode? value)
+    {
+        if (value is not JsonObject mapping)
+        {
+            throw Invalid($"{Field} must be a mapping, got {Show(value)}");
+        }
+
+        if (mapping.Count > MaxEntries)
+        {
+            throw Invalid($"{Field} has {mapping.Count} entries, more than the limit of {MaxEntries}");
+        }
+
+        var total = 0L;
+        foreach (var (key, entry) in mapping)
+        {
+            total += ReadText(JsonValue.Create(key), $"{Field}: a key", MaxTextLength).Length + TextLength(entry, $"{Field}: the value of '{key}'");
+        }
+
+        return total <= MaxTotalLength
+            ? mapping.DeepClone()
+            : throw Invalid($"{Field} holds {total} characters, more than the limit of {MaxTotalLength}");
+    }
+
+    // Every string anywhere in a value is checked; numbers and the like count as their JSON text.
+    private long TextLength(JsonNode? node, string what) => node switch
+    {
+        null => 4,
+        JsonObject nested => nested.Sum(p => ReadText(JsonValue.Create(p.Key), what, MaxTextLength).Length + TextLength(p.Value, what)),
+        JsonArray items => items.Sum(i => TextLength(i, what)),
+        JsonValue text when text.GetValueKind() == JsonValueKind.String => ReadText(text, what, MaxTextLength).Length,
+        _ => node.ToJsonString().Length,
+    };
 }
 
 /// <summary>A requested option the service refuses (HTTP 422); the message names the field.</summary>

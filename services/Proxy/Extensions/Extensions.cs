@@ -9,6 +9,7 @@ using Platform.Proxy.IntegrationEvents.EventHandling;
 using Platform.Proxy.Routing;
 using Platform.Proxy.Sni;
 using Platform.ServiceDefaults.Configuration;
+using Platform.ServiceDefaults.Errors;
 using Platform.ServiceDefaults.Messaging;
 using Platform.ServiceDefaults.Telemetry;
 
@@ -85,7 +86,7 @@ public static class Extensions
 
     public static WebApplication MapProxy(this WebApplication app)
     {
-        app.MapDefaultEndpoints(servesPublicPort: true);
+        app.MapDefaultEndpoints(publicPort: true);
         Apis.ProxyApi.MapProxyApi(app);
         app.MapDashboards();
         app.MapApiForwarding();
@@ -114,6 +115,9 @@ public static class Extensions
             {
                 listen.UseHttps(certificate);
             }
+
+            // These endpoint defaults replace ServiceDefaults' own, which add the same.
+            listen.UseJsonRejections();
         });
 
         if (sniPort > 0)

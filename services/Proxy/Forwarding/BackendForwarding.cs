@@ -34,12 +34,37 @@ public sealed class BackendForwarding(IHttpForwarder forwarder, IForwarderHttpCl
     private async Task SendAsync(HttpContext context, string destination, HttpMessageInvoker invoker, HttpTransformer transformer)
     {
         var error = await forwarder.SendAsync(context, destination, invoker, RequestConfig, transformer);
-        if (error != ForwarderError.None && !context.Response.HasStarted)
+        if (error == ForwarderError.None || context.Response.HasStarted)
         {
-            var reason = context.Features.Get<IForwarderErrorFeature>()?.Exception?.Message;
-            logger.LogWarning("Forwarding {Path} to {Destination} failed: {Error} {Reason}", context.Request.Path.Value, destination, error, reason);
-            await JsonErrors.WriteAsync(context, StatusCodes.Status502BadGateway, "Upstream service unavailable");
+            return;
         }
+
+        var exception = context.Features.Get<IForwarderErrorFeature>()?.Exception;
+        if (error is ForwarderError.RequestBodyClient or ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled)
+        {
+            // The client's own fault (a body over the limit, broken chunking) or the client gone: not the backend's.
+            var bad = ClientError(exception);
+            logger.LogDebug("Forwarding {Path}: the client's request failed: {Error} {Reason}", context.Request.Path.Value, error, exception?.Message);
+            context.Response.Headers.Connection = "close";
+            await JsonErrors.WriteAsync(context, bad?.StatusCode ?? StatusCodes.Status400BadRequest, bad?.Message ?? "The request body could not be read");
+            return;
+        }
+
+        logger.LogWarning("Forwarding {Path} to {Destination} failed: {Error} {Reason}", context.Request.Path.Value, destination, error, exception?.Message);
+        await JsonErrors.WriteAsync(context, StatusCodes.Status502BadGateway, "Upstream service unavailable");
+    }
+
+    private static BadHttpRequestException? ClientError(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is BadHttpRequestException bad)
+            {
+                return bad;
+            }
+        }
+
+        return null;
     }
 
     public void Dispose()
