@@ -28,7 +28,10 @@ public sealed record ProcessLaunch(
     /// <summary>The account to run as; null runs as the service's own account (the unsafe backend).</summary>
     public ClusterAccount? Account { get; init; }
 
-    /// <summary>A folder mounted over /tmp and /var/tmp in a mount namespace of the process's own; null for none.</summary>
+    /// <summary>
+    /// A folder mounted over /tmp and /var/tmp in a mount namespace of the process's own, and the working directory
+    /// there; null for none. Paths under the real /tmp are hidden then, so the process names its files relatively.
+    /// </summary>
     public string? PrivateTmp { get; init; }
 }
 
@@ -41,16 +44,19 @@ public sealed class ClusterProcess
 {
     private const int SignalTerminate = 15;
     private const int SignalKill = 9;
+    // The log and ready file are opened first: the bind mounts may hide their paths (a data folder under /tmp).
     private const string Launcher = """
         log=$1; ready=$2; tmp=$3; shift 4
+        exec </dev/null >>"$log" 2>&1 || exit 111
+        if [ -n "$ready" ]; then exec 3>"$ready" || exit 111; fi
         if [ -n "$tmp" ]; then
-            { /usr/bin/mount --bind "$tmp" /tmp && /usr/bin/mount --bind "$tmp" /var/tmp \
+            { /usr/bin/mount --bind "$tmp" /var/tmp \
               && /usr/bin/mount -t tmpfs -o nosuid,nodev,noexec,size=64m,mode=1777 tmpfs /dev/shm \
-              && { [ ! -d /run/lock ] || /usr/bin/mount -t tmpfs -o nosuid,nodev,noexec,size=1m,mode=1777 tmpfs /run/lock; }; } \
-              || { echo "platform: could not give the process a private /tmp" >>"$log"; exit 111; }
+              && { [ ! -d /run/lock ] || /usr/bin/mount -t tmpfs -o nosuid,nodev,noexec,size=1m,mode=1777 tmpfs /run/lock; } \
+              && /usr/bin/mount --bind "$tmp" /tmp && cd /tmp; } \
+              || { echo "platform: could not give the process a private /tmp"; exit 111; }
         fi
-        if [ -n "$ready" ]; then exec "$@" </dev/null >>"$log" 2>&1 3>"$ready"; fi
-        exec "$@" </dev/null >>"$log" 2>&1
+        exec "$@"
         """;
 
     private static readonly Lazy<string> CurrentBootId = new(() => File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim());

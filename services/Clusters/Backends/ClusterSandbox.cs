@@ -7,7 +7,8 @@ namespace Platform.Clusters.Backends;
 /// <summary>
 /// Where and as whom a cluster's processes run. Under <c>Clusters:DataDirectory</c> (0711, root's) each cluster has
 /// a folder of the service's own (0711: its logs, process record and ready file, all root-only) holding
-/// <c>home/</c>, the only place the cluster's account owns (0700: certificate, key, working and temporary files).
+/// <c>home/</c>, the only place the cluster's account owns (0700: certificate, key, preload, and whatever its
+/// tasks write), which its processes see as their working directory, /tmp and /var/tmp.
 /// Processes start as that account with no groups, no capabilities and no_new_privs, with /tmp, /var/tmp, /dev/shm
 /// and /run/lock private to them, and only the cluster's own environment.
 /// </summary>
@@ -16,6 +17,9 @@ public sealed class ClusterSandbox
 {
     private const UnixFileMode Traversable = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
     private const UnixFileMode Private = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    public const string CertificateFile = "tls.crt";
+    public const string KeyFile = "tls.key";
+    public const string PreloadFile = "scheduler_preload.py";
     private const string AccountFile = "account";
     private static readonly string[] Programs = ["/usr/bin/setsid", "/usr/bin/setpriv", "/usr/bin/env", "/usr/bin/unshare", "/usr/bin/mount", ClusterAccounts.UserAdd];
 
@@ -60,7 +64,7 @@ public sealed class ClusterSandbox
     /// Creates the cluster's home with its certificate and key, and gives it to the owner's account (null in unsafe
     /// mode). Everything is written while the folder is still root's, so no link the account plants is followed.
     /// </summary>
-    public async Task<ClusterAccount?> PrepareAsync(string owner, string folder, string certificate, string key, CancellationToken cancellationToken)
+    public async Task<ClusterAccount?> PrepareAsync(string owner, string folder, string certificate, string key, string preload, CancellationToken cancellationToken)
     {
         if (Isolation.Mode == ClusterIsolationMode.Refused)
         {
@@ -80,12 +84,13 @@ public sealed class ClusterSandbox
         }
 
         Directory.CreateDirectory(home, Private);
+        // The preload stays root's: the account may replace it (its folder), which changes only its own scheduler.
+        File.Copy(preload, Path.Combine(home, PreloadFile));
+        File.SetUnixFileMode(Path.Combine(home, PreloadFile), UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
         var paths = new List<string>
         {
-            Directory.CreateDirectory(Path.Combine(home, "work"), Private).FullName,
-            Directory.CreateDirectory(Path.Combine(home, "tmp"), Private).FullName,
-            WritePrivateFile(Path.Combine(home, "tls.crt"), certificate),
-            WritePrivateFile(Path.Combine(home, "tls.key"), key),
+            WritePrivateFile(Path.Combine(home, CertificateFile), certificate),
+            WritePrivateFile(Path.Combine(home, KeyFile), key),
             home,
         };
         if (account is not null)
@@ -99,7 +104,13 @@ public sealed class ClusterSandbox
         return account;
     }
 
-    /// <summary>The launch of one Dask process of the cluster in <paramref name="folder"/>.</summary>
+    /// <summary>The home as the cluster's processes see it: their private /tmp, or (unsafe) the folder itself.</summary>
+    public static string TemporaryDirectory(string folder, ClusterAccount? account) => account is not null ? "/tmp" : Home(folder);
+
+    /// <summary>
+    /// The launch of one Dask process of the cluster in <paramref name="folder"/>. It starts in the cluster's home, and
+    /// names <see cref="CertificateFile"/>, <see cref="KeyFile"/> and <see cref="PreloadFile"/> relative to it.
+    /// </summary>
     public ProcessLaunch Launch(string folder, ClusterAccount? account, string executable, IReadOnlyList<string> arguments, string logName, IReadOnlyDictionary<string, string> environment, string? readyFile = null)
     {
         var home = Home(folder);
@@ -107,10 +118,10 @@ public sealed class ClusterSandbox
         var variables = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["PATH"] = "/usr/local/bin:/usr/bin:/bin",
-            ["HOME"] = home,
+            ["HOME"] = TemporaryDirectory(folder, account),
             ["LANG"] = "C.UTF-8",
             ["PYTHONUNBUFFERED"] = "1",
-            ["TMPDIR"] = privateTmp ? "/tmp" : Path.Combine(home, "tmp"),
+            ["TMPDIR"] = TemporaryDirectory(folder, account),
             ["USER"] = account?.Name ?? Environment.UserName,
         };
         foreach (var (name, value) in environment)
@@ -123,11 +134,11 @@ public sealed class ClusterSandbox
             variables["PLATFORM_CLUSTER_READY_FD"] = "3";
         }
 
-        return new ProcessLaunch(executable, arguments, Path.Combine(folder, "logs", logName + ".log"), Path.Combine(home, "work"), variables)
+        return new ProcessLaunch(executable, arguments, Path.Combine(folder, "logs", logName + ".log"), home, variables)
         {
             ReadyFile = readyFile,
             Account = account,
-            PrivateTmp = privateTmp ? Path.Combine(home, "tmp") : null,
+            PrivateTmp = privateTmp ? home : null,
         };
     }
 

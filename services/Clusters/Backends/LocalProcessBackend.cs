@@ -57,7 +57,7 @@ public sealed partial class LocalProcessBackend : IClusterBackend
     public async Task<ClusterEndpoints> StartAsync(ClusterLaunch launch, CancellationToken cancellationToken)
     {
         var folder = ClusterFolder(launch.Name);
-        var account = await sandbox.PrepareAsync(launch.Owner, folder, launch.TlsCert, launch.TlsKey, cancellationToken);
+        var account = await sandbox.PrepareAsync(launch.Owner, folder, launch.TlsCert, launch.TlsKey, preloadPath, cancellationToken);
         var readyFile = Path.Combine(folder, ReadyFile);
         File.Delete(readyFile);
 
@@ -66,7 +66,6 @@ public sealed partial class LocalProcessBackend : IClusterBackend
         {
             ["PLATFORM_CLUSTER_API_TOKEN"] = token,
         };
-        var home = ClusterSandbox.Home(folder);
         var scheduler = sandbox.Spawn(sandbox.Launch(
             folder,
             account,
@@ -74,10 +73,10 @@ public sealed partial class LocalProcessBackend : IClusterBackend
             [
                 "--host", "127.0.0.1", "--port", "0", "--protocol", "tls",
                 "--dashboard-address", "127.0.0.1:0",
-                "--tls-ca-file", Path.Combine(home, "tls.crt"),
-                "--tls-cert", Path.Combine(home, "tls.crt"),
-                "--tls-key", Path.Combine(home, "tls.key"),
-                "--preload", preloadPath,
+                "--tls-ca-file", ClusterSandbox.CertificateFile,
+                "--tls-cert", ClusterSandbox.CertificateFile,
+                "--tls-key", ClusterSandbox.KeyFile,
+                "--preload", ClusterSandbox.PreloadFile,
             ],
             "scheduler",
             environment,
@@ -352,7 +351,6 @@ public sealed partial class LocalProcessBackend : IClusterBackend
     private LocalWorker SpawnWorker(LocalCluster cluster, WorkerResources resources)
     {
         var name = $"worker-{++cluster.NextWorker}";
-        var home = ClusterSandbox.Home(cluster.Folder);
         var process = sandbox.Spawn(sandbox.Launch(
             cluster.Folder,
             cluster.Account,
@@ -366,10 +364,10 @@ public sealed partial class LocalProcessBackend : IClusterBackend
                 "--host", "127.0.0.1",
                 "--no-dashboard",
                 "--death-timeout", "60",
-                "--local-directory", Path.Combine(home, "work"),
-                "--tls-ca-file", Path.Combine(home, "tls.crt"),
-                "--tls-cert", Path.Combine(home, "tls.crt"),
-                "--tls-key", Path.Combine(home, "tls.key"),
+                "--local-directory", ClusterSandbox.TemporaryDirectory(cluster.Folder, cluster.Account),
+                "--tls-ca-file", ClusterSandbox.CertificateFile,
+                "--tls-cert", ClusterSandbox.CertificateFile,
+                "--tls-key", ClusterSandbox.KeyFile,
             ],
             name,
             resources.Environment));
