@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.Versioning;
 using System.Text.Json;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
@@ -13,6 +14,7 @@ namespace Platform.Clusters.Tests.Integration;
 /// another user's cluster or the platform's secrets. The tests run as root, as the service must to isolate.
 /// </summary>
 [Collection(ClustersServiceCollection.Name)]
+[SupportedOSPlatform("linux")]
 public sealed class ClusterIsolationTests(ClustersServiceFixture service)
 {
     private const string SecretVariable = "PLATFORM_ISOLATION_TEST_SECRET";
@@ -100,7 +102,7 @@ public sealed class ClusterIsolationTests(ClustersServiceFixture service)
         {
             var result = output.GetProperty(side);
             Assert.Equal(account.UserId, result.GetProperty("uid").GetInt32());
-            Assert.Equal([account.GroupId], result.GetProperty("groups").EnumerateArray().Select(g => g.GetInt32()));
+            Assert.Empty(result.GetProperty("groups").EnumerateArray());
             Assert.Equal("0000000000000000", result.GetProperty("cap_eff").GetString());
             Assert.Equal("1", result.GetProperty("no_new_privs").GetString());
             Assert.False(result.GetProperty("secret_variable").GetBoolean());
@@ -201,8 +203,13 @@ public sealed class ClusterIsolationTests(ClustersServiceFixture service)
 
     private static async Task<string> StatAsync(string path) => (await RunAsync("/usr/bin/stat", "-c", "%u %a", path)).Trim();
 
+    // Zombies are left out: they run nothing, and reaping them is the init process's part.
     private static async Task<List<string>> ProcessesOfAsync(int uid) =>
-        [.. (await RunAsync("/usr/bin/ps", "-o", "pid=,args=", "-u", uid.ToString(System.Globalization.CultureInfo.InvariantCulture))).Split('\n', StringSplitOptions.RemoveEmptyEntries)];
+    [
+        .. (await RunAsync("/usr/bin/ps", "-o", "pid=,stat=,args=", "-u", uid.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Where(line => !line.TrimStart().Split(' ', 3, StringSplitOptions.RemoveEmptyEntries)[1].StartsWith('Z')),
+    ];
 
     private static async Task<string> RunAsync(string program, params string[] arguments)
     {
