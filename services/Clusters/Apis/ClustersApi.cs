@@ -59,7 +59,7 @@ public static class ClustersApi
         List<ClusterState> states;
         if (status is null)
         {
-            states = [.. ClusterStateNames.Active];
+            states = [.. ClusterStateNames.ListedByDefault];
         }
         else
         {
@@ -107,8 +107,9 @@ public static class ClustersApi
         var wait = WaitRequested(context.Request.Query);
         while (true)
         {
-            // Taken before the read, so a change committed between the read and the wait still wakes us.
-            var changed = services.Changes.NextChange(name);
+            // Taken before the read, so a change committed between the read and the wait still wakes us; only
+            // when waiting, and left at the end of each round, so no name outlives its request in the signal.
+            using var watch = wait ? services.Changes.Watch(name) : null;
             var cluster = await services.Store.GetAsync(name, cancellationToken);
             if (cluster is null)
             {
@@ -127,7 +128,7 @@ public static class ClustersApi
                 return TypedResults.Ok(GatewayCluster.From(cluster));
             }
 
-            await Task.WhenAny(changed, Task.Delay(remaining < TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1), cancellationToken));
+            await Task.WhenAny(watch!.Changed, Task.Delay(remaining < TimeSpan.FromSeconds(1) ? remaining : TimeSpan.FromSeconds(1), cancellationToken));
             cancellationToken.ThrowIfCancellationRequested();
         }
     }

@@ -11,14 +11,54 @@ namespace Platform.Clusters.Backends;
 public sealed record ProcessIdentity(int ProcessId, long StartTicks, string BootId);
 
 /// <summary>
-/// A scheduler or worker process of a cluster. Started through <c>setsid</c> (which execs in place, so the PID is the
-/// Dask process itself) in its own process group, with output appended to a log file and a scrubbed environment;
-/// stopped by signalling that group, never by name.
+/// How to start one scheduler or worker. The launcher (as the service's user) opens the log, and the ready file as
+/// descriptor 3, before it drops to <see cref="Account"/>: the Dask process writes to both but cannot open, replace or
+/// redirect them, and the service never follows a path the account controls.
+/// </summary>
+public sealed record ProcessLaunch(
+    string Executable,
+    IReadOnlyList<string> Arguments,
+    string LogFile,
+    string WorkingDirectory,
+    IReadOnlyDictionary<string, string> Environment)
+{
+    /// <summary>Opened (truncated) for writing as descriptor 3 of the process; null for none.</summary>
+    public string? ReadyFile { get; init; }
+
+    /// <summary>The account to run as; null runs as the service's own account (the unsafe backend).</summary>
+    public ClusterAccount? Account { get; init; }
+
+    /// <summary>
+    /// A folder mounted over /tmp and /var/tmp in a mount namespace of the process's own, and the working directory
+    /// there; null for none. Paths under the real /tmp are hidden then, so the process names its files relatively.
+    /// </summary>
+    public string? PrivateTmp { get; init; }
+}
+
+/// <summary>
+/// A scheduler or worker process of a cluster. Started through <c>setsid</c> (which execs in place, as do unshare,
+/// sh, setpriv and env after it, so the PID is the Dask process itself) in its own session and process group, with
+/// output appended to a log file; stopped by signalling that group, never by name.
 /// </summary>
 public sealed class ClusterProcess
 {
     private const int SignalTerminate = 15;
     private const int SignalKill = 9;
+    // The log and ready file are opened first: the bind mounts may hide their paths (a data folder under /tmp).
+    private const string Launcher = """
+        log=$1; ready=$2; tmp=$3; shift 4
+        exec </dev/null >>"$log" 2>&1 || exit 111
+        if [ -n "$ready" ]; then exec 3>"$ready" || exit 111; fi
+        if [ -n "$tmp" ]; then
+            { /usr/bin/mount --bind "$tmp" /var/tmp \
+              && /usr/bin/mount -t tmpfs -o nosuid,nodev,noexec,size=64m,mode=1777 tmpfs /dev/shm \
+              && { [ ! -d /run/lock ] || /usr/bin/mount -t tmpfs -o nosuid,nodev,noexec,size=1m,mode=1777 tmpfs /run/lock; } \
+              && /usr/bin/mount --bind "$tmp" /tmp && cd /tmp; } \
+              || { echo "platform: could not give the process a private /tmp"; exit 111; }
+        fi
+        exec "$@"
+        """;
+
     private static readonly Lazy<string> CurrentBootId = new(() => File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim());
 
     private readonly Process? child;
@@ -33,38 +73,71 @@ public sealed class ClusterProcess
 
     public int ProcessId => Identity.ProcessId;
 
-    public static ClusterProcess Spawn(string executable, IEnumerable<string> arguments, string logFile, IReadOnlyDictionary<string, string> environment, string workingDirectory)
+    public static ClusterProcess Spawn(ProcessLaunch launch)
     {
-        var start = new ProcessStartInfo("/usr/bin/setsid")
+        var (fileName, arguments) = CommandLine(launch);
+        var start = new ProcessStartInfo(fileName)
         {
             UseShellExecute = false,
-            WorkingDirectory = workingDirectory,
+            WorkingDirectory = launch.WorkingDirectory,
         };
-        // The shell only redirects and then execs the Dask process: the log survives a service restart, which pipes would not.
-        start.ArgumentList.Add("/bin/sh");
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add("exec \"$0\" \"$@\" </dev/null >>\"$PLATFORM_CLUSTER_LOG_FILE\" 2>&1");
-        start.ArgumentList.Add(executable);
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
-        // User code runs in these processes: they must not inherit the service's secrets (connection strings, keys).
+        // The launcher runs with the service's privileges: none of the service's secrets, and none of the user's
+        // variables either (LD_PRELOAD or PATH would run their code as root); those reach only the Dask process.
         start.Environment.Clear();
-        start.Environment["PATH"] = "/usr/local/bin:/usr/bin:/bin";
-        start.Environment["HOME"] = workingDirectory;
+        start.Environment["PATH"] = "/usr/sbin:/usr/bin:/sbin:/bin";
         start.Environment["LANG"] = "C.UTF-8";
-        start.Environment["PYTHONUNBUFFERED"] = "1";
-        foreach (var (name, value) in environment)
-        {
-            start.Environment[name] = value;
-        }
-
-        start.Environment["PLATFORM_CLUSTER_LOG_FILE"] = logFile;
-        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {executable}.");
+        var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {launch.Executable}.");
         var identity = ReadIdentity(process.Id) ?? new ProcessIdentity(process.Id, 0, CurrentBootId.Value);
         return new ClusterProcess(identity, process);
+    }
+
+    /// <summary>
+    /// The command that starts <paramref name="launch"/>: setsid, a private mount namespace when asked, the launcher
+    /// shell, then setpriv (another account, no groups, no capabilities, no_new_privs) and <c>env -i</c> with exactly
+    /// the process's environment.
+    /// </summary>
+    public static (string FileName, IReadOnlyList<string> Arguments) CommandLine(ProcessLaunch launch)
+    {
+        var command = new List<string>();
+        if (launch.PrivateTmp is not null)
+        {
+            command.AddRange(["/usr/bin/unshare", "--mount", "--propagation", "private"]);
+        }
+
+        command.AddRange(["/bin/sh", "-c", Launcher, "platform-cluster-launcher", launch.LogFile, launch.ReadyFile ?? "", launch.PrivateTmp ?? "", "--"]);
+        if (launch.Account is { } account)
+        {
+            command.AddRange(
+            [
+                "/usr/bin/setpriv",
+                $"--reuid={account.UserId.ToString(CultureInfo.InvariantCulture)}",
+                $"--regid={account.GroupId.ToString(CultureInfo.InvariantCulture)}",
+                "--clear-groups",
+                "--inh-caps=-all",
+                "--bounding-set=-all",
+                "--no-new-privs",
+                "--",
+            ]);
+        }
+
+        command.AddRange(["/usr/bin/env", "-i", "--"]);
+        foreach (var (name, value) in launch.Environment)
+        {
+            // env would read a name holding '=' as another assignment; such a name cannot be set anyway.
+            if (name.Length > 0 && !name.Contains('=', StringComparison.Ordinal))
+            {
+                command.Add($"{name}={value}");
+            }
+        }
+
+        command.Add(launch.Executable);
+        command.AddRange(launch.Arguments);
+        return ("/usr/bin/setsid", command);
     }
 
     /// <summary>The process recorded as <paramref name="identity"/>, if that very process is still running.</summary>
@@ -135,11 +208,86 @@ public sealed class ClusterProcess
         return new ProcessIdentity(processId, long.Parse(fields[19], CultureInfo.InvariantCulture), CurrentBootId.Value);
     }
 
+    /// <summary>
+    /// SIGKILLs every process of <paramref name="userId"/> outside the sessions in <paramref name="keep"/> and this
+    /// service's own: what a task started with <c>setsid</c> escapes the process group with. Returns how many.
+    /// </summary>
+    public static int KillStrays(int userId, IReadOnlySet<int> keep)
+    {
+        var own = NativeMethods.getsid(0);
+        var killed = 0;
+        // A stray may fork while we look; a few rounds catch its children.
+        for (var round = 0; round < 5; round++)
+        {
+            var found = 0;
+            foreach (var directory in Directory.EnumerateDirectories("/proc"))
+            {
+                if (!int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out var pid)
+                    || OwnerAndSession(pid) is not { } info || info.UserId != userId || info.Session == own || keep.Contains(info.Session))
+                {
+                    continue;
+                }
+
+                found++;
+                if (NativeMethods.kill(pid, SignalKill) == 0)
+                {
+                    killed++;
+                }
+            }
+
+            if (found == 0)
+            {
+                break;
+            }
+
+            Thread.Sleep(20);
+        }
+
+        return killed;
+    }
+
+    /// <summary>The real user id and session id of a live process, from /proc.</summary>
+    private static (int UserId, int Session)? OwnerAndSession(int processId)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{processId}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            if (fields[0] is "Z" or "X")
+            {
+                return null;
+            }
+
+            var uid = File.ReadLines($"/proc/{processId}/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal))
+                .Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
+            return (int.Parse(uid, CultureInfo.InvariantCulture), int.Parse(fields[3], CultureInfo.InvariantCulture));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or FormatException or IndexOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Gives a file or folder to an account without following a link there.</summary>
+    public static void GiveTo(string path, ClusterAccount account)
+    {
+        if (NativeMethods.lchown(path, account.UserId, account.GroupId) != 0)
+        {
+            throw new IOException($"chown {path} to {account.Name} failed (errno {Marshal.GetLastPInvokeError()}).");
+        }
+    }
+
     private static class NativeMethods
     {
 #pragma warning disable SYSLIB1054 // LibraryImport needs AllowUnsafeBlocks; kill(2) is blittable, so DllImport costs nothing.
         [DllImport("libc", SetLastError = true)]
         internal static extern int kill(int pid, int sig);
+
+        [DllImport("libc", SetLastError = true)]
+        internal static extern int getsid(int pid);
+
+        [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+        internal static extern int lchown(string path, int owner, int group);
 #pragma warning restore SYSLIB1054
     }
 }

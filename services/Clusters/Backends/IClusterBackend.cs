@@ -41,7 +41,11 @@ public interface IClusterBackend
 }
 
 /// <summary>Everything a backend needs to run a cluster.</summary>
-public sealed record ClusterLaunch(string Name, string TlsCert, string TlsKey, WorkerResources Resources, TimeSpan StartTimeout);
+public sealed record ClusterLaunch(string Name, string TlsCert, string TlsKey, WorkerResources Resources, TimeSpan StartTimeout)
+{
+    /// <summary>The platform user the cluster belongs to, whose account runs it.</summary>
+    public string Owner { get; init; } = "";
+}
 
 /// <summary>Where a started scheduler listens (TLS, for Dask clients and workers) and serves its dashboard (HTTP).</summary>
 public sealed record ClusterEndpoints(string SchedulerAddress, string DashboardAddress);

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -10,9 +11,11 @@ namespace Platform.Clusters.Backends;
 
 /// <summary>
 /// Runs each cluster as local processes: a TLS <c>dask-scheduler</c> on 127.0.0.1 with our preload, and
-/// <c>dask-worker</c>s using the cluster's certificate. Per cluster a folder under <c>Clusters:DataDirectory</c>
-/// holds the certificate, the process record (so a restarted service can adopt or clean up) and the logs.
+/// <c>dask-worker</c>s using the cluster's certificate, as their owner's account (<see cref="ClusterSandbox"/>).
+/// Per cluster a folder under <c>Clusters:DataDirectory</c> holds the process record (so a restarted service can
+/// adopt or clean up), the logs and the cluster's home.
 /// </summary>
+[SupportedOSPlatform("linux")]
 public sealed partial class LocalProcessBackend : IClusterBackend
 {
     public const string PreloadResourceName = "scheduler_preload.py";
@@ -27,8 +30,15 @@ public sealed partial class LocalProcessBackend : IClusterBackend
     private readonly ILogger<LocalProcessBackend> logger;
     private readonly string root;
     private readonly string preloadPath;
+    private readonly ClusterSandbox sandbox;
 
-    public LocalProcessBackend(IOptions<ClusterSettings> options, SchedulerApi schedulerApi, TimeProvider time, ILogger<LocalProcessBackend> logger)
+    public LocalProcessBackend(
+        IOptions<ClusterSettings> options,
+        ClusterIsolation isolation,
+        ClusterAccounts accounts,
+        SchedulerApi schedulerApi,
+        TimeProvider time,
+        ILogger<LocalProcessBackend> logger)
     {
         settings = options.Value;
         this.schedulerApi = schedulerApi;
@@ -39,15 +49,15 @@ public sealed partial class LocalProcessBackend : IClusterBackend
         Directory.CreateDirectory(Path.Combine(root, "clusters"));
         preloadPath = Path.Combine(root, PreloadResourceName);
         WritePreload(preloadPath);
+        sandbox = new ClusterSandbox(isolation, accounts, root, logger);
     }
+
+    public ClusterIsolation Isolation => sandbox.Isolation;
 
     public async Task<ClusterEndpoints> StartAsync(ClusterLaunch launch, CancellationToken cancellationToken)
     {
         var folder = ClusterFolder(launch.Name);
-        Directory.CreateDirectory(Path.Combine(folder, "logs"));
-        Directory.CreateDirectory(Path.Combine(folder, "work"));
-        WritePrivateFile(Path.Combine(folder, "tls.crt"), launch.TlsCert);
-        WritePrivateFile(Path.Combine(folder, "tls.key"), launch.TlsKey);
+        var account = await sandbox.PrepareAsync(launch.Owner, folder, launch.TlsCert, launch.TlsKey, preloadPath, cancellationToken);
         var readyFile = Path.Combine(folder, ReadyFile);
         File.Delete(readyFile);
 
@@ -55,22 +65,23 @@ public sealed partial class LocalProcessBackend : IClusterBackend
         var environment = new Dictionary<string, string>(launch.Resources.Environment, StringComparer.Ordinal)
         {
             ["PLATFORM_CLUSTER_API_TOKEN"] = token,
-            ["PLATFORM_CLUSTER_READY_FILE"] = readyFile,
         };
-        var scheduler = ClusterProcess.Spawn(
+        var scheduler = sandbox.Spawn(sandbox.Launch(
+            folder,
+            account,
             settings.SchedulerExecutable,
             [
                 "--host", "127.0.0.1", "--port", "0", "--protocol", "tls",
                 "--dashboard-address", "127.0.0.1:0",
-                "--tls-ca-file", Path.Combine(folder, "tls.crt"),
-                "--tls-cert", Path.Combine(folder, "tls.crt"),
-                "--tls-key", Path.Combine(folder, "tls.key"),
-                "--preload", preloadPath,
+                "--tls-ca-file", ClusterSandbox.CertificateFile,
+                "--tls-cert", ClusterSandbox.CertificateFile,
+                "--tls-key", ClusterSandbox.KeyFile,
+                "--preload", ClusterSandbox.PreloadFile,
             ],
-            Path.Combine(folder, "logs", "scheduler.log"),
+            "scheduler",
             environment,
-            Path.Combine(folder, "work"));
-        var cluster = new LocalCluster(launch.Name, folder, token, scheduler);
+            readyFile));
+        var cluster = new LocalCluster(launch.Name, folder, token, scheduler, account);
         clusters[launch.Name] = cluster;
         Save(cluster);
 
@@ -146,6 +157,7 @@ public sealed partial class LocalProcessBackend : IClusterBackend
             if (worker.Process.HasExited)
             {
                 cluster.Workers.Remove(worker);
+                sandbox.Forget([worker.Process]);
                 changed = true;
                 if (worker.RetiringSince is null)
                 {
@@ -208,9 +220,11 @@ public sealed partial class LocalProcessBackend : IClusterBackend
     {
         var folder = ClusterFolder(name);
         List<ClusterProcess> processes;
+        ClusterAccount? account;
         if (clusters.TryRemove(name, out var cluster))
         {
             processes = [cluster.Scheduler, .. cluster.Workers.Select(w => w.Process)];
+            account = cluster.Account;
         }
         else
         {
@@ -219,14 +233,21 @@ public sealed partial class LocalProcessBackend : IClusterBackend
             processes = record is null
                 ? []
                 : [.. new[] { record.Scheduler }.Concat(record.Workers.Select(w => w.Process)).Select(ClusterProcess.Adopt).OfType<ClusterProcess>()];
+            account = sandbox.AccountOf(folder);
         }
 
         await Task.WhenAll(processes.Select(p => p.StopAsync(settings.StopGracePeriod, cancellationToken)));
+        sandbox.Forget(processes);
 
-        // Logs stay readable after the stop; the key and the API token do not outlive the cluster.
-        File.Delete(Path.Combine(folder, "tls.key"));
+        // Logs stay readable after the stop; the key, the API token and the cluster's files do not outlive it.
         File.Delete(Path.Combine(folder, RecordFile));
         File.Delete(Path.Combine(folder, ReadyFile));
+        if (account is not null)
+        {
+            sandbox.KillStrays(account, RecordedProcessIds());
+        }
+
+        await sandbox.RemoveHomeAsync(folder, account);
     }
 
     public async Task<bool> AdoptAsync(ClusterLaunch launch, CancellationToken cancellationToken)
@@ -253,7 +274,8 @@ public sealed partial class LocalProcessBackend : IClusterBackend
             return false;
         }
 
-        var cluster = new LocalCluster(launch.Name, folder, record.Token, scheduler)
+        sandbox.Adopt(scheduler);
+        var cluster = new LocalCluster(launch.Name, folder, record.Token, scheduler, sandbox.AccountOf(folder))
         {
             ApiPort = record.ApiPort,
             SchedulerAddress = record.SchedulerAddress,
@@ -264,6 +286,7 @@ public sealed partial class LocalProcessBackend : IClusterBackend
         {
             if (ClusterProcess.Adopt(worker.Process) is { } process)
             {
+                sandbox.Adopt(process);
                 cluster.Workers.Add(new LocalWorker(worker.Name, process) { Registered = true, RetiringSince = worker.Retiring ? time.GetUtcNow() : null });
             }
         }
@@ -339,8 +362,9 @@ public sealed partial class LocalProcessBackend : IClusterBackend
     private LocalWorker SpawnWorker(LocalCluster cluster, WorkerResources resources)
     {
         var name = $"worker-{++cluster.NextWorker}";
-        var folder = cluster.Folder;
-        var process = ClusterProcess.Spawn(
+        var process = sandbox.Spawn(sandbox.Launch(
+            cluster.Folder,
+            cluster.Account,
             settings.WorkerExecutable,
             [
                 cluster.SchedulerAddress,
@@ -351,14 +375,13 @@ public sealed partial class LocalProcessBackend : IClusterBackend
                 "--host", "127.0.0.1",
                 "--no-dashboard",
                 "--death-timeout", "60",
-                "--local-directory", Path.Combine(folder, "work"),
-                "--tls-ca-file", Path.Combine(folder, "tls.crt"),
-                "--tls-cert", Path.Combine(folder, "tls.crt"),
-                "--tls-key", Path.Combine(folder, "tls.key"),
+                "--local-directory", ClusterSandbox.TemporaryDirectory(cluster.Folder, cluster.Account),
+                "--tls-ca-file", ClusterSandbox.CertificateFile,
+                "--tls-cert", ClusterSandbox.CertificateFile,
+                "--tls-key", ClusterSandbox.KeyFile,
             ],
-            Path.Combine(folder, "logs", name + ".log"),
-            resources.Environment,
-            Path.Combine(folder, "work"));
+            name,
+            resources.Environment));
         logger.LogInformation("Started {Worker} of {Cluster} (pid {Pid})", name, cluster.Name, process.ProcessId);
         return new LocalWorker(name, process);
     }
@@ -401,6 +424,22 @@ public sealed partial class LocalProcessBackend : IClusterBackend
 
     private string ClusterFolder(string name) =>
         ClusterName().IsMatch(name) ? Path.Combine(root, "clusters", name) : throw new ArgumentException($"Invalid cluster name '{name}'.", nameof(name));
+
+    /// <summary>Every process named in a record on disk: clusters of an earlier run not adopted yet are among them.</summary>
+    private List<int> RecordedProcessIds()
+    {
+        var ids = new List<int>();
+        foreach (var folder in Directory.EnumerateDirectories(Path.Combine(root, "clusters")))
+        {
+            if (Load(folder) is { } record)
+            {
+                ids.Add(record.Scheduler.ProcessId);
+                ids.AddRange(record.Workers.Select(w => w.Process.ProcessId));
+            }
+        }
+
+        return ids;
+    }
 
     private static SchedulerReadyFile? TryReadReady(string path)
     {
@@ -471,8 +510,9 @@ public sealed partial class LocalProcessBackend : IClusterBackend
     [GeneratedRegex("^(scheduler|worker-[0-9]+)$")]
     private static partial Regex LogName();
 
-    private sealed class LocalCluster(string name, string folder, string token, ClusterProcess scheduler)
+    private sealed class LocalCluster(string name, string folder, string token, ClusterProcess scheduler, ClusterAccount? account)
     {
+        public ClusterAccount? Account { get; } = account;
         public string Name { get; } = name;
         public string Folder { get; } = folder;
         public string Token { get; } = token;

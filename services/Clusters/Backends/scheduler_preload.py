@@ -2,7 +2,8 @@
 authenticated HTTP API on 127.0.0.1 so the Clusters service can observe and steer it.
 
 Written out by the Clusters service's local backend; configured through environment variables:
-PLATFORM_CLUSTER_READY_FILE (where to write the addresses, atomically) and PLATFORM_CLUSTER_API_TOKEN.
+PLATFORM_CLUSTER_READY_FD (a descriptor the service opened on its ready file; this process may not open that file
+itself) and PLATFORM_CLUSTER_API_TOKEN.
 """
 
 import asyncio
@@ -83,16 +84,17 @@ class RetireHandler(_Handler):
         self.write_json({"retired": [str(ws.get("name")) for ws in retired.values()]})
 
 
-def _write_ready_file(path, body):
-    tmp = path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(body, f)
-    os.replace(tmp, path)
+def _write_ready(fd, body):
+    data = json.dumps(body).encode()
+    while data:
+        data = data[os.write(fd, data):]
+    # Closed, so neither user code nor its children can rewrite what the service reads.
+    os.close(fd)
 
 
 async def dask_setup(scheduler):
     token = os.environ["PLATFORM_CLUSTER_API_TOKEN"]
-    ready_file = os.environ["PLATFORM_CLUSTER_READY_FILE"]
+    ready_fd = int(os.environ["PLATFORM_CLUSTER_READY_FD"])
     app = web.Application(
         [
             (r"/status", StatusHandler, {"scheduler": scheduler, "token": token}),
@@ -104,8 +106,8 @@ async def dask_setup(scheduler):
     server.add_sockets(sockets)
     api_port = sockets[0].getsockname()[1]
     dashboard = scheduler.services.get("dashboard")
-    _write_ready_file(
-        ready_file,
+    _write_ready(
+        ready_fd,
         {
             "scheduler_address": scheduler.address,
             "dashboard_port": dashboard.port if dashboard is not None else None,

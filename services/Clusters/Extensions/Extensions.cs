@@ -49,13 +49,15 @@ internal static class Extensions
         services.AddSingleton<ClusterStore>();
         services.AddSingleton<ClusterLifecycle>();
         services.AddHttpClient<SchedulerApi>(http => http.Timeout = TimeSpan.FromSeconds(90));
+        services.AddSingleton<ClusterAccounts>();
+        services.AddSingleton(sp => ClusterIsolation.ForThisProcess(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterSettings>>().Value.Backend));
         services.AddSingleton<IClusterBackend>(sp =>
         {
             var backend = sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ClusterSettings>>().Value.Backend;
             return backend switch
             {
-                "local" => ActivatorUtilities.CreateInstance<LocalProcessBackend>(sp),
-                _ => throw new InvalidOperationException($"Clusters:Backend '{backend}' is not available (only 'local' is implemented)."),
+                ClusterIsolation.LocalBackend or ClusterIsolation.UnsafeLocalBackend when OperatingSystem.IsLinux() => ActivatorUtilities.CreateInstance<LocalProcessBackend>(sp),
+                _ => throw new InvalidOperationException($"Clusters:Backend '{backend}' is not available (only 'local' and, without isolation, 'unsafe-local' are implemented, on Linux)."),
             };
         });
 

@@ -468,7 +468,10 @@ public sealed class ClusterLifecycle(
         cluster.TlsCert,
         cluster.TlsKey,
         cluster.Resources,
-        cluster.Resources.StartTimeoutSeconds is > 0 ? TimeSpan.FromSeconds(cluster.Resources.StartTimeoutSeconds.Value) : settings.StartTimeout);
+        cluster.Resources.StartTimeoutSeconds is > 0 ? TimeSpan.FromSeconds(cluster.Resources.StartTimeoutSeconds.Value) : settings.StartTimeout)
+    {
+        Owner = cluster.Owner,
+    };
 
     private static void EnsureRunning(ClusterRecord cluster)
     {

@@ -8,6 +8,10 @@ public sealed class ClusterSettings
     /// <summary>Where the local backend keeps certificates, process records and logs, one folder per cluster.</summary>
     public string DataDirectory { get; set; } = "data/clusters";
 
+    /// <summary>
+    /// <c>local</c>: processes on this machine, each user's as their own account (needs root; otherwise clusters are
+    /// refused). <c>unsafe-local</c>: as the service's own account, with no isolation between users: development only.
+    /// </summary>
     public string Backend { get; set; } = "local";
 
     public string SchedulerExecutable { get; set; } = "/usr/bin/dask-scheduler";

@@ -15,6 +15,12 @@ public static class ClusterStateNames
     /// <summary>States that hold resources and count against quotas (dask-gateway's "active": before STOPPED).</summary>
     public static readonly IReadOnlyList<ClusterState> Active = [ClusterState.Pending, ClusterState.Running, ClusterState.Stopping];
 
+    /// <summary>
+    /// What <c>GET /api/v1/clusters/</c> lists without a status filter: dask-gateway lists clusters whose target is
+    /// not stopped (<c>is_active</c>: <c>target &lt; STOPPED</c>), so a STOPPING cluster is already gone from it.
+    /// </summary>
+    public static readonly IReadOnlyList<ClusterState> ListedByDefault = [ClusterState.Pending, ClusterState.Running];
+
     public static string ToWireName(this ClusterState state) => state switch
     {
         ClusterState.Pending => "PENDING",
