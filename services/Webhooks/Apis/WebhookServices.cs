@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 using Platform.Webhooks.Delivery;
 using Platform.Webhooks.Infrastructure;
 using Platform.Webhooks.Model;
@@ -11,13 +10,13 @@ public sealed class WebhookServices(
     MessageStore messages,
     EndpointSecrets secrets,
     DestinationGuard destinations,
-    IOptions<WebhookSettings> settings,
+    WebhookSettings settings,
     TimeProvider time)
 {
     public EndpointStore Endpoints { get; } = endpoints;
     public MessageStore Messages { get; } = messages;
     public EndpointSecrets Secrets { get; } = secrets;
     public DestinationGuard Destinations { get; } = destinations;
-    public WebhookSettings Settings { get; } = settings.Value;
+    public WebhookSettings Settings { get; } = settings;
     public TimeProvider Time { get; } = time;
 }

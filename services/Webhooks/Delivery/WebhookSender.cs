@@ -49,7 +49,7 @@ public sealed class WebhookSender(HttpClient http, IOptions<WebhookSettings> set
         catch (HttpRequestException e)
         {
             // The message names the failure, never the URL (it may carry a token the owner put there).
-            var error = e is DestinationRefusedException ? e.Message : $"Request failed: {e.HttpRequestError}";
+            var error = Refusal(e)?.Message ?? $"Request failed: {e.HttpRequestError}";
             return new AttemptResult(new AttemptOutcome(null, null, error), attemptedAt, Elapsed(started), null);
         }
     }
@@ -67,6 +67,20 @@ public sealed class WebhookSender(HttpClient http, IOptions<WebhookSettings> set
 
         // PostgreSQL text cannot hold NUL; a binary answer is kept as readable as it gets.
         return length == 0 ? null : Encoding.UTF8.GetString(buffer, 0, length).Replace("\0", "", StringComparison.Ordinal);
+    }
+
+    // The handler wraps what the connect callback throws.
+    private static DestinationRefusedException? Refusal(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is DestinationRefusedException refused)
+            {
+                return refused;
+            }
+        }
+
+        return null;
     }
 
     private static int Elapsed(long started) => (int)Math.Min(int.MaxValue, Stopwatch.GetElapsedTime(started).TotalMilliseconds);

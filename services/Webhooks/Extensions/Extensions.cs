@@ -32,6 +32,7 @@ internal static class Extensions
         var services = builder.Services;
         var settings = builder.Configuration.GetSection(WebhookSettings.SectionName).Get<WebhookSettings>() ?? new WebhookSettings();
         Validate(settings.Delivery);
+        services.AddSingleton(settings);
         services.AddSingleton(Options.Create(settings));
         services.AddSingleton(new EndpointSecrets(SecretSealer.FromConfiguration(builder.Configuration)));
         services.AddSingleton(new DestinationGuard(DestinationPolicy.FromSetting(settings.AllowedHosts)));
