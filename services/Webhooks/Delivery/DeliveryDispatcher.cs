@@ -22,10 +22,12 @@ public sealed class DeliveryDispatcher(
     private readonly Dictionary<Guid, Lane> lanes = [];
     private DateTimeOffset wakeAt = DateTimeOffset.MaxValue;
     private bool deferred;
+    private CancellationToken stopping;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value.Delivery;
+        stopping = stoppingToken;
         var listener = ListenAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -156,6 +158,19 @@ public sealed class DeliveryDispatcher(
         }
     }
 
+    /// <summary>A payload names the endpoint with new work: its lane is started or nudged without a query.</summary>
+    private void OnNotification(string payload)
+    {
+        if (Guid.TryParse(payload, out var endpointId))
+        {
+            StartOrNudge(endpointId, stopping);
+        }
+        else
+        {
+            Wake();
+        }
+    }
+
     private void WakeBy(DateTimeOffset due)
     {
         lock (gate)
@@ -215,7 +230,7 @@ public sealed class DeliveryDispatcher(
             try
             {
                 await using var connection = await database.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, _) => Wake();
+                connection.Notification += (_, e) => OnNotification(e.Payload);
                 await using (var listen = new NpgsqlCommand($"listen {MessageStore.NotificationChannel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);

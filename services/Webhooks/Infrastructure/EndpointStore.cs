@@ -69,7 +69,8 @@ public sealed class EndpointStore(NpgsqlDataSource database)
         if (updated is not null && changes.Enabled == true)
         {
             // Messages that waited while the endpoint was disabled go out now.
-            await using var wake = database.CreateCommand($"select pg_notify('{MessageStore.NotificationChannel}', '')");
+            await using var wake = database.CreateBatch();
+            wake.BatchCommands.Add(MessageStore.Notify(id));
             await wake.ExecuteNonQueryAsync(cancellationToken);
         }
 

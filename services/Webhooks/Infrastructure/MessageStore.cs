@@ -20,21 +20,21 @@ public sealed class MessageStore(NpgsqlDataSource database)
     /// </summary>
     public static async Task<int> FanOutAsync(NpgsqlTransaction transaction, string webhookId, string eventType, string? owner, string payload, CancellationToken cancellationToken)
     {
-        await using var batch = new NpgsqlBatch(transaction.Connection, transaction);
-        var insert = new NpgsqlBatchCommand("""
-            insert into webhook_messages (webhook_id, endpoint_id, event_type, payload)
-            select $1, id, $2, $3 from webhook_endpoints
-            where enabled and (event_types is null or $2 = any(event_types)) and (owner_is_admin or owner = $4)
-            on conflict (endpoint_id, webhook_id) do nothing
-            """);
-        insert.Parameters.Add(new() { Value = webhookId });
-        insert.Parameters.Add(new() { Value = eventType });
-        insert.Parameters.Add(new() { Value = payload });
-        insert.Parameters.Add(new() { Value = (object?)owner ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        batch.BatchCommands.Add(insert);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"select pg_notify('{NotificationChannel}', '')"));
-        await batch.ExecuteNonQueryAsync(cancellationToken);
-        return insert.RecordsAffected;
+        // One notification per endpoint, its id as payload: the dispatcher nudges that endpoint's lane without a query.
+        await using var command = new NpgsqlCommand($"""
+            with inserted as (
+                insert into webhook_messages (webhook_id, endpoint_id, event_type, payload)
+                select $1, id, $2, $3 from webhook_endpoints
+                where enabled and (event_types is null or $2 = any(event_types)) and (owner_is_admin or owner = $4)
+                on conflict (endpoint_id, webhook_id) do nothing
+                returning endpoint_id)
+            select count(pg_notify('{NotificationChannel}', endpoint_id::text)) from inserted
+            """, transaction.Connection, transaction);
+        command.Parameters.Add(new() { Value = webhookId });
+        command.Parameters.Add(new() { Value = eventType });
+        command.Parameters.Add(new() { Value = payload });
+        command.Parameters.Add(new() { Value = (object?)owner ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>A <c>webhook.test</c> message, sent whatever the endpoint subscribes to.</summary>
@@ -48,7 +48,7 @@ public sealed class MessageStore(NpgsqlDataSource database)
         insert.Parameters.Add(new() { Value = WebhookEventTypes.Test });
         insert.Parameters.Add(new() { Value = payload });
         batch.BatchCommands.Add(insert);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"select pg_notify('{NotificationChannel}', '')"));
+        batch.BatchCommands.Add(Notify(endpointId));
         await batch.ExecuteNonQueryAsync(cancellationToken);
         return webhookId;
     }
@@ -117,15 +117,28 @@ public sealed class MessageStore(NpgsqlDataSource database)
         update.Parameters.Add(new() { Value = endpointId });
         update.Parameters.Add(new() { Value = argument });
         batch.BatchCommands.Add(update);
-        batch.BatchCommands.Add(new NpgsqlBatchCommand($"select pg_notify('{NotificationChannel}', '')"));
+        batch.BatchCommands.Add(Notify(endpointId));
         await batch.ExecuteNonQueryAsync(cancellationToken);
         return update.RecordsAffected;
     }
 
+    /// <summary>Wakes the lane of <paramref name="endpointId"/> once the transaction commits.</summary>
+    internal static NpgsqlBatchCommand Notify(Guid endpointId)
+    {
+        var notify = new NpgsqlBatchCommand($"select pg_notify('{NotificationChannel}', $1)");
+        notify.Parameters.Add(new() { Value = endpointId.ToString() });
+        return notify;
+    }
+
     internal static async Task<List<WebhookMessage>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
     {
-        var messages = new List<WebhookMessage>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ReadAllAsync(reader, cancellationToken);
+    }
+
+    internal static async Task<List<WebhookMessage>> ReadAllAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var messages = new List<WebhookMessage>();
         while (await reader.ReadAsync(cancellationToken))
         {
             messages.Add(new WebhookMessage(
