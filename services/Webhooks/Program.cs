@@ -1,3 +1,4 @@
+using Platform.Webhooks.Apis;
 using Platform.Webhooks.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -8,5 +9,10 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapWebhooksApi();
+app.WarnIfSecretsUnavailable();
 
 app.Run();
+
+/// <summary>Visible to the integration tests' WebApplicationFactory.</summary>
+public partial class Program;

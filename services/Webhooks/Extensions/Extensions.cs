@@ -1,5 +1,12 @@
+using Microsoft.Extensions.Options;
 using Platform.ServiceDefaults.Data;
 using Platform.ServiceDefaults.Messaging;
+using Platform.ServiceDefaults.Secrets;
+using Platform.Webhooks.Delivery;
+using Platform.Webhooks.Infrastructure;
+using Platform.Webhooks.IntegrationEvents;
+using Platform.Webhooks.IntegrationEvents.EventHandling;
+using Platform.Webhooks.Model;
 
 namespace Platform.Webhooks.Extensions;
 
@@ -8,7 +15,67 @@ internal static class Extensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        builder.AddPlatformDatabase("webhooksdb");
-        builder.AddPlatformMessaging();
+        // Named explicitly: under a test host the entry assembly is the test runner, not this service.
+        builder.AddPlatformDatabase("webhooksdb", typeof(Extensions).Assembly);
+        builder.AddPlatformMessaging(bus =>
+        {
+            bus.AddConsumer<ClusterCreatedConsumer>();
+            bus.AddConsumer<ClusterRunningConsumer>();
+            bus.AddConsumer<ClusterScaledConsumer>();
+            bus.AddConsumer<ClusterStoppingConsumer>();
+            bus.AddConsumer<ClusterStoppedConsumer>();
+            bus.AddConsumer<ClusterFailedConsumer>();
+            bus.AddConsumer<UserAuthenticatedConsumer>();
+            bus.AddConsumer<AuthenticationFailedConsumer>();
+        });
+
+        var services = builder.Services;
+        var settings = builder.Configuration.GetSection(WebhookSettings.SectionName).Get<WebhookSettings>() ?? new WebhookSettings();
+        Validate(settings.Delivery);
+        services.AddSingleton(settings);
+        services.AddSingleton(Options.Create(settings));
+        services.AddSingleton(new EndpointSecrets(SecretSealer.FromConfiguration(builder.Configuration)));
+        services.AddSingleton(new DestinationGuard(DestinationPolicy.FromSetting(settings.AllowedHosts)));
+        services.AddSingleton<EndpointStore>();
+        services.AddSingleton<MessageStore>();
+        services.AddSingleton<WebhookFanOut>();
+
+        // Not from IHttpClientFactory: its defaults add service discovery (which would send "https://auth/" to the
+        // internal Auth service) and request logging (which would write URLs that may carry tokens).
+        services.AddSingleton(sp => new WebhookSender(
+            new HttpClient(CreateHandler(sp.GetRequiredService<DestinationGuard>())) { Timeout = Timeout.InfiniteTimeSpan },
+            sp.GetRequiredService<IOptions<WebhookSettings>>(),
+            sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton<EndpointDelivery>();
+        services.AddHostedService<DeliveryDispatcher>();
+    }
+
+    /// <summary>Logs once at start-up what an operator must fix: without a sealing key no endpoint can be created.</summary>
+    public static void WarnIfSecretsUnavailable(this WebApplication app)
+    {
+        if (!app.Services.GetRequiredService<EndpointSecrets>().IsAvailable)
+        {
+            app.Logger.LogWarning("{Message}", EndpointSecrets.MissingKeyMessage);
+        }
+    }
+
+    private static SocketsHttpHandler CreateHandler(DestinationGuard guard) => new()
+    {
+        ConnectCallback = guard.ConnectAsync,
+        AllowAutoRedirect = false,
+        UseProxy = false,
+        UseCookies = false,
+        AutomaticDecompression = System.Net.DecompressionMethods.None,
+        PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+        ConnectTimeout = TimeSpan.FromSeconds(10),
+    };
+
+    private static void Validate(DeliverySettings delivery)
+    {
+        if (delivery.Timeout <= TimeSpan.Zero || delivery.MaxConcurrencyPerEndpoint < 1 || delivery.MaxActiveEndpoints < 1
+            || delivery.Schedule.Any(d => d < TimeSpan.Zero) || delivery.SweepInterval <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException("Webhooks:Delivery: Timeout and SweepInterval must be positive, concurrency limits at least 1, and RetrySchedule delays not negative.");
+        }
     }
 }

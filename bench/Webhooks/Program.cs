@@ -1,0 +1,295 @@
+extern alias webhooks;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+using Platform.Contracts.Clusters;
+using Platform.Hosting.Infrastructure;
+using Platform.ServiceDefaults.Data;
+using Platform.ServiceDefaults.Messaging;
+using Platform.ServiceDefaults.Secrets;
+using Platform.Testing;
+
+// Webhooks benchmark, all figures from one run against one receiver (Kestrel on 127.0.0.1):
+//  1. deliveries per second with 10 endpoints, events committed to an outbox as Clusters commits them, relayed over
+//     RabbitMQ, fanned out, signed and POSTed; as a ratio to a bare HttpClient POSTing the same payloads to the same
+//     receiver with the same concurrency (10 endpoints x the per-endpoint limit);
+//  2. latency from an event's commit to its arrival at the receiver, at 100 events/s.
+// Usage: dotnet run -c Release --project bench/Webhooks -- [events per throughput round] [latency seconds]
+var repository = new DirectoryInfo(AppContext.BaseDirectory);
+while (repository is not null && !File.Exists(Path.Combine(repository.FullName, "Platform.sln")))
+{
+    repository = repository.Parent;
+}
+
+Environment.SetEnvironmentVariable("ASPNETCORE_TEST_CONTENTROOT_PLATFORM_WEBHOOKS", Path.Combine(repository?.FullName ?? ".", "services", "Webhooks"));
+var eventsPerRound = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 500;
+var latencySeconds = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
+const int Endpoints = 10;
+const int PerEndpoint = 8;
+
+var infrastructure = new InfrastructureFixture();
+await infrastructure.InitializeAsync();
+using var identity = new TestIdentity();
+await using var service = new BenchHost(new Dictionary<string, string?>(identity.Configuration)
+{
+    ["ConnectionStrings:webhooksdb"] = await infrastructure.CreateDatabaseAsync("webhooksdb_bench"),
+    ["ConnectionStrings:messaging"] = infrastructure.RabbitMq.ConnectionString,
+    ["Platform:ServiceName"] = $"webhooks-bench-{Environment.ProcessId}",
+    ["Secrets:SealingKey"] = SecretSealer.NewKey(),
+    ["Webhooks:AllowedHosts"] = "127.0.0.1",
+    ["Webhooks:Delivery:MaxConcurrencyPerEndpoint"] = PerEndpoint.ToString(CultureInfo.InvariantCulture),
+    ["Logging:LogLevel:Default"] = "Warning",
+});
+var api = service.CreateClient();
+await using var source = await EventSource.StartAsync(infrastructure);
+await using var receiver = await Receiver.StartAsync();
+
+var endpointIds = new List<string>();
+for (var i = 0; i < Endpoints; i++)
+{
+    using var request = new HttpRequestMessage(HttpMethod.Post, "/api/webhooks/endpoints") { Content = JsonContent.Create(new { url = receiver.Url($"e{i}") }) };
+    var (name, value) = identity.Header("bench");
+    request.Headers.Add(name, value);
+    using var response = await api.SendAsync(request);
+    response.EnsureSuccessStatusCode();
+    endpointIds.Add(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("id").GetString()!);
+}
+
+var options = new Dictionary<string, string> { ["worker_cores"] = "1", ["worker_memory"] = "0.5", ["environment"] = "{}" };
+object NextEvent(int i) => new ClusterScaled("bench-cluster", "bench", i % 50, DateTimeOffset.UtcNow);
+
+// Through the Webhooks service: commit events in transactions of 50, wait for every delivery.
+async Task<double> ThroughWebhooks(int events)
+{
+    var before = receiver.Count;
+    var clock = Stopwatch.StartNew();
+    for (var sent = 0; sent < events; sent += 50)
+    {
+        await source.PublishAsync([.. Enumerable.Range(sent, Math.Min(50, events - sent)).Select(NextEvent)]);
+    }
+
+    await receiver.WaitForCountAsync(before + (events * Endpoints), TimeSpan.FromMinutes(5));
+    return events * Endpoints / clock.Elapsed.TotalSeconds;
+}
+
+// Bare: the same number of POSTs of a payload of the same size, same receiver paths, same concurrency.
+var samplePayload = receiver.SampleBody ?? "";
+using var bare = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false });
+async Task<double> Bare(int events)
+{
+    var before = receiver.Count;
+    var clock = Stopwatch.StartNew();
+    await Task.WhenAll(Enumerable.Range(0, Endpoints * PerEndpoint).Select(async worker =>
+    {
+        var endpoint = worker % Endpoints;
+        for (var i = worker / Endpoints; i < events; i += PerEndpoint)
+        {
+            using var content = new StringContent(samplePayload, Encoding.UTF8, "application/json");
+            using var request = new HttpRequestMessage(HttpMethod.Post, receiver.Url($"e{endpoint}")) { Content = content };
+            request.Headers.TryAddWithoutValidation("webhook-id", $"bare_{endpoint}_{i}");
+            using var response = await bare.SendAsync(request);
+            response.EnsureSuccessStatusCode();
+        }
+    }));
+    await receiver.WaitForCountAsync(before + (events * Endpoints), TimeSpan.FromMinutes(1));
+    return events * Endpoints / clock.Elapsed.TotalSeconds;
+}
+
+Console.WriteLine($"Webhooks benchmark: {Endpoints} endpoints, {PerEndpoint} concurrent deliveries each, {Environment.ProcessorCount} cores");
+await ThroughWebhooks(20); // warm-up: JIT, connections, queues
+samplePayload = receiver.SampleBody!;
+await Bare(20);
+var bareRates = new List<double>();
+var webhookRates = new List<double>();
+for (var round = 0; round < 2; round++)
+{
+    bareRates.Add(await Bare(eventsPerRound));
+    webhookRates.Add(await ThroughWebhooks(eventsPerRound));
+    Console.WriteLine($"  round {round + 1}: bare {bareRates[^1],8:0} req/s   webhooks {webhookRates[^1],8:0} deliveries/s");
+}
+
+var ratio = webhookRates.Average() / bareRates.Average();
+Console.WriteLine($"Throughput ({eventsPerRound * Endpoints} deliveries per round, payload {Encoding.UTF8.GetByteCount(samplePayload)} B): "
+    + $"webhooks {webhookRates.Average():0} deliveries/s, bare HttpClient {bareRates.Average():0} req/s, ratio {ratio:P0} (target >= 50%)");
+
+// Latency at 100 events/s, one transaction per event, each fanned out to every endpoint.
+async Task Latency(int endpoints)
+{
+    var commits = new ConcurrentDictionary<string, long>();
+    receiver.ResetArrivals();
+    var total = latencySeconds * 100;
+    var start = Stopwatch.GetTimestamp();
+    for (var i = 0; i < total; i++)
+    {
+        var due = start + (long)(i * 0.01 * Stopwatch.Frequency);
+        var wait = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), due);
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait);
+        }
+
+        var ids = await source.PublishAsync(NextEvent(i));
+        commits["msg_" + ids[0].ToString("N")] = Stopwatch.GetTimestamp();
+    }
+
+    var achieved = total / Stopwatch.GetElapsedTime(start).TotalSeconds;
+    await receiver.WaitForArrivalsAsync(commits.Keys, endpoints, TimeSpan.FromMinutes(2));
+    var latencies = receiver.Arrivals(commits.Keys)
+        .Select(a => Stopwatch.GetElapsedTime(commits[a.Id], a.At).TotalMilliseconds)
+        .Order()
+        .ToList();
+    double Percentile(double p) => latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(p * latencies.Count) - 1)];
+    Console.WriteLine($"Latency commit -> receiver, {achieved:0} events/s x {endpoints} endpoint(s), {latencies.Count} deliveries: "
+        + $"p50 {Percentile(0.50):0.0} ms, p90 {Percentile(0.90):0.0} ms, p99 {Percentile(0.99):0.0} ms, max {latencies[^1]:0.0} ms (target p99 <= 100 ms)");
+}
+
+await Latency(Endpoints);
+for (var i = 1; i < Endpoints; i++)
+{
+    using var request = new HttpRequestMessage(HttpMethod.Patch, $"/api/webhooks/endpoints/{endpointIds[i]}") { Content = JsonContent.Create(new { enabled = false }) };
+    var (name, value) = identity.Header("bench");
+    request.Headers.Add(name, value);
+    using var response = await api.SendAsync(request);
+    response.EnsureSuccessStatusCode();
+}
+
+await Latency(1);
+
+internal sealed class BenchHost(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<webhooks::Program>
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+}
+
+/// <summary>Commits integration events to an outbox and relays them, as the Clusters service does.</summary>
+internal sealed class EventSource(IHost host) : IAsyncDisposable
+{
+    public static async Task<EventSource> StartAsync(InfrastructureFixture infrastructure)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration["ConnectionStrings:eventsdb"] = await infrastructure.CreateDatabaseAsync("events_bench");
+        builder.Configuration["ConnectionStrings:messaging"] = infrastructure.RabbitMq.ConnectionString;
+        builder.Configuration["Platform:ServiceName"] = $"events-bench-{Environment.ProcessId}";
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.AddPlatformDatabase("eventsdb", typeof(IntegrationEventOutbox).Assembly);
+        builder.AddPlatformMessaging();
+        var host = builder.Build();
+        await host.StartAsync();
+        return new EventSource(host);
+    }
+
+    public async Task<IReadOnlyList<Guid>> PublishAsync(params object[] events)
+    {
+        var database = host.Services.GetRequiredService<NpgsqlDataSource>();
+        var outbox = host.Services.GetRequiredService<IntegrationEventOutbox>();
+        await using var connection = await database.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var ids = new List<Guid>();
+        foreach (var e in events)
+        {
+            ids.Add(await outbox.EnqueueAsync(transaction, (ClusterScaled)e));
+        }
+
+        await transaction.CommitAsync();
+        return ids;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await host.StopAsync();
+        host.Dispose();
+    }
+}
+
+/// <summary>Counts requests and records when each webhook-id arrived on each path.</summary>
+internal sealed class Receiver(WebApplication app, int port) : IAsyncDisposable
+{
+    private readonly ConcurrentQueue<(string Id, long At)> arrivals = new();
+    private int count;
+
+    public int Count => Volatile.Read(ref count);
+
+    public string? SampleBody { get; private set; }
+
+    public string Url(string path) => $"http://127.0.0.1:{port}/{path}";
+
+    public static async Task<Receiver> StartAsync()
+    {
+        var port = FreePort.Pick();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var receiver = new Receiver(app, port);
+        app.Run(receiver.HandleAsync);
+        await app.StartAsync();
+        return receiver;
+    }
+
+    public void ResetArrivals() => arrivals.Clear();
+
+    public IEnumerable<(string Id, long At)> Arrivals(ICollection<string> ids) => arrivals.Where(a => ids.Contains(a.Id));
+
+    public async Task WaitForCountAsync(int expected, TimeSpan timeout)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (Count < expected)
+        {
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException($"{Count} of {expected} requests arrived within {timeout}");
+            }
+
+            await Task.Delay(5);
+        }
+    }
+
+    public async Task WaitForArrivalsAsync(ICollection<string> ids, int perId, TimeSpan timeout)
+    {
+        var set = ids.ToHashSet();
+        var deadline = Stopwatch.StartNew();
+        while (arrivals.Count(a => set.Contains(a.Id)) < set.Count * perId)
+        {
+            if (deadline.Elapsed > timeout)
+            {
+                throw new TimeoutException("not every latency message arrived");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    private async Task HandleAsync(HttpContext context)
+    {
+        using var reader = new StreamReader(context.Request.Body);
+        var body = await reader.ReadToEndAsync();
+        var at = Stopwatch.GetTimestamp();
+        arrivals.Enqueue((context.Request.Headers["webhook-id"].ToString(), at));
+        SampleBody ??= context.Request.Headers["webhook-id"].ToString().StartsWith("msg_", StringComparison.Ordinal) ? body : null;
+        Interlocked.Increment(ref count);
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await app.StopAsync();
+        await app.DisposeAsync();
+    }
+}

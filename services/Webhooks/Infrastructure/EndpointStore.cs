@@ -1,0 +1,133 @@
+using Npgsql;
+using NpgsqlTypes;
+using Platform.Webhooks.Model;
+
+namespace Platform.Webhooks.Infrastructure;
+
+/// <summary>The endpoints table.</summary>
+public sealed class EndpointStore(NpgsqlDataSource database)
+{
+    internal const string Columns = """
+        id, owner, owner_is_admin, url, description, event_types, enabled, disabled_reason, secret, previous_secret,
+        previous_secret_expires_at, failing_since, throttled_until, created_at, updated_at
+        """;
+
+    public async Task<WebhookEndpoint> CreateAsync(string owner, bool ownerIsAdmin, string url, string description, IReadOnlyList<string>? eventTypes, string sealedSecret, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand($"""
+            insert into webhook_endpoints (id, owner, owner_is_admin, url, description, event_types, secret)
+            values ($1, $2, $3, $4, $5, $6, $7)
+            returning {Columns}
+            """);
+        command.Parameters.Add(new() { Value = Guid.CreateVersion7() });
+        command.Parameters.Add(new() { Value = owner });
+        command.Parameters.Add(new() { Value = ownerIsAdmin });
+        command.Parameters.Add(new() { Value = url });
+        command.Parameters.Add(new() { Value = description });
+        command.Parameters.Add(new() { Value = (object?)eventTypes?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = sealedSecret });
+        return (await ReadAsync(command, cancellationToken)).Single();
+    }
+
+    public async Task<WebhookEndpoint?> GetAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand($"select {Columns} from webhook_endpoints where id = $1");
+        command.Parameters.Add(new() { Value = id });
+        return (await ReadAsync(command, cancellationToken)).SingleOrDefault();
+    }
+
+    public async Task<IReadOnlyList<WebhookEndpoint>> ListAsync(string owner, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand($"select {Columns} from webhook_endpoints where owner = $1 order by created_at");
+        command.Parameters.Add(new() { Value = owner });
+        return await ReadAsync(command, cancellationToken);
+    }
+
+    /// <summary>Applies the given changes; enabling again forgets why the endpoint was disabled and how long it failed.</summary>
+    public async Task<WebhookEndpoint?> UpdateAsync(Guid id, EndpointChanges changes, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand($"""
+            update webhook_endpoints set
+                url = coalesce($2, url),
+                description = coalesce($3, description),
+                event_types = case when $4 then $5 else event_types end,
+                enabled = coalesce($6, enabled),
+                disabled_reason = case when $6 is null then disabled_reason when $6 then null else 'Disabled by its owner' end,
+                failing_since = case when $6 then null else failing_since end,
+                throttled_until = case when $6 then null else throttled_until end,
+                updated_at = now()
+            where id = $1
+            returning {Columns}
+            """);
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = (object?)changes.Url ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)changes.Description ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = changes.SetEventTypes });
+        command.Parameters.Add(new() { Value = (object?)changes.EventTypes?.ToArray() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)changes.Enabled ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Boolean });
+        var updated = (await ReadAsync(command, cancellationToken)).SingleOrDefault();
+        if (updated is not null && changes.Enabled == true)
+        {
+            // Messages that waited while the endpoint was disabled go out now.
+            await using var wake = database.CreateBatch();
+            wake.BatchCommands.Add(MessageStore.Notify(id));
+            await wake.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return updated;
+    }
+
+    public async Task<bool> DeleteAsync(Guid id, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("delete from webhook_endpoints where id = $1");
+        command.Parameters.Add(new() { Value = id });
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    /// <summary>The current secret becomes the previous one, which keeps signing for <paramref name="overlap"/>.</summary>
+    public async Task<WebhookEndpoint?> RotateSecretAsync(Guid id, string sealedSecret, TimeSpan overlap, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand($"""
+            update webhook_endpoints set
+                previous_secret = secret, previous_secret_expires_at = now() + $3, secret = $2, updated_at = now()
+            where id = $1
+            returning {Columns}
+            """);
+        command.Parameters.Add(new() { Value = id });
+        command.Parameters.Add(new() { Value = sealedSecret });
+        command.Parameters.Add(new() { Value = overlap });
+        return (await ReadAsync(command, cancellationToken)).SingleOrDefault();
+    }
+
+    internal static async Task<List<WebhookEndpoint>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        var endpoints = new List<WebhookEndpoint>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            endpoints.Add(Read(reader));
+        }
+
+        return endpoints;
+    }
+
+    internal static WebhookEndpoint Read(NpgsqlDataReader reader) => new(
+        reader.GetGuid(0),
+        reader.GetString(1),
+        reader.GetBoolean(2),
+        reader.GetString(3),
+        reader.GetString(4),
+        reader.IsDBNull(5) ? null : reader.GetFieldValue<string[]>(5),
+        reader.GetBoolean(6),
+        reader.IsDBNull(7) ? null : reader.GetString(7),
+        reader.GetString(8),
+        reader.IsDBNull(9) ? null : reader.GetString(9),
+        reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
+        reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11),
+        reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12),
+        reader.GetFieldValue<DateTimeOffset>(13),
+        reader.GetFieldValue<DateTimeOffset>(14));
+}
+
+/// <summary>A PATCH: null leaves a field as it is; <see cref="SetEventTypes"/> distinguishes "all events" (null) from "unchanged".</summary>
+public sealed record EndpointChanges(string? Url, string? Description, bool SetEventTypes, IReadOnlyList<string>? EventTypes, bool? Enabled);

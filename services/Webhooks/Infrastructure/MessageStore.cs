@@ -1,0 +1,162 @@
+using Npgsql;
+using Platform.Webhooks.Model;
+
+namespace Platform.Webhooks.Infrastructure;
+
+/// <summary>The messages and attempts tables: fan-out, the delivery log, retry and recover.</summary>
+public sealed class MessageStore(NpgsqlDataSource database)
+{
+    /// <summary>Delivery workers listen here; pg_notify is transactional, so they wake only once the messages are committed.</summary>
+    public const string NotificationChannel = "webhook_messages";
+
+    internal const string Columns = """
+        seq, webhook_id, endpoint_id, event_type, payload, status, attempts, round_attempts, next_attempt_at,
+        last_attempt_at, last_status, last_error, created_at
+        """;
+
+    /// <summary>
+    /// One message per enabled endpoint subscribed to <paramref name="eventType"/> that may see it: the owner's endpoints,
+    /// and every admin's. <paramref name="owner"/> null: an event about no one user, for admins only.
+    /// </summary>
+    public static async Task<int> FanOutAsync(NpgsqlTransaction transaction, string webhookId, string eventType, string? owner, string payload, CancellationToken cancellationToken)
+    {
+        // One notification per endpoint, its id as payload: the dispatcher nudges that endpoint's lane without a query.
+        await using var command = new NpgsqlCommand($"""
+            with inserted as (
+                insert into webhook_messages (webhook_id, endpoint_id, event_type, payload)
+                select $1, id, $2, $3 from webhook_endpoints
+                where enabled and (event_types is null or $2 = any(event_types)) and (owner_is_admin or owner = $4)
+                on conflict (endpoint_id, webhook_id) do nothing
+                returning endpoint_id)
+            select count(pg_notify('{NotificationChannel}', endpoint_id::text)) from inserted
+            """, transaction.Connection, transaction);
+        command.Parameters.Add(new() { Value = webhookId });
+        command.Parameters.Add(new() { Value = eventType });
+        command.Parameters.Add(new() { Value = payload });
+        command.Parameters.Add(new() { Value = (object?)owner ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>A <c>webhook.test</c> message, sent whatever the endpoint subscribes to.</summary>
+    public async Task<string> EnqueueTestAsync(Guid endpointId, string payload, CancellationToken cancellationToken)
+    {
+        var webhookId = WebhookIds.New();
+        await using var batch = database.CreateBatch();
+        var insert = new NpgsqlBatchCommand("insert into webhook_messages (webhook_id, endpoint_id, event_type, payload) values ($1, $2, $3, $4)");
+        insert.Parameters.Add(new() { Value = webhookId });
+        insert.Parameters.Add(new() { Value = endpointId });
+        insert.Parameters.Add(new() { Value = WebhookEventTypes.Test });
+        insert.Parameters.Add(new() { Value = payload });
+        batch.BatchCommands.Add(insert);
+        batch.BatchCommands.Add(Notify(endpointId));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        return webhookId;
+    }
+
+    /// <summary>Newest first; <paramref name="before"/> is the cursor a previous page returned.</summary>
+    public async Task<IReadOnlyList<WebhookMessage>> ListAsync(Guid endpointId, string? status, long? before, int limit, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand($"""
+            select {Columns} from webhook_messages
+            where endpoint_id = $1 and ($2::text is null or status = $2) and ($3::bigint is null or seq < $3)
+            order by seq desc limit $4
+            """);
+        command.Parameters.Add(new() { Value = endpointId });
+        command.Parameters.Add(new() { Value = (object?)status ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+        command.Parameters.Add(new() { Value = (object?)before ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bigint });
+        command.Parameters.Add(new() { Value = limit });
+        return await ReadAsync(command, cancellationToken);
+    }
+
+    public async Task<WebhookMessage?> GetAsync(Guid endpointId, string webhookId, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand($"select {Columns} from webhook_messages where endpoint_id = $1 and webhook_id = $2");
+        command.Parameters.Add(new() { Value = endpointId });
+        command.Parameters.Add(new() { Value = webhookId });
+        return (await ReadAsync(command, cancellationToken)).SingleOrDefault();
+    }
+
+    public async Task<IReadOnlyList<WebhookAttempt>> AttemptsAsync(long messageSeq, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand("""
+            select id, attempted_at, status_code, latency_ms, response_body, error
+            from webhook_attempts where message_seq = $1 order by id
+            """);
+        command.Parameters.Add(new() { Value = messageSeq });
+        var attempts = new List<WebhookAttempt>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            attempts.Add(new WebhookAttempt(
+                reader.GetInt64(0),
+                reader.GetFieldValue<DateTimeOffset>(1),
+                reader.IsDBNull(2) ? null : reader.GetInt32(2),
+                reader.GetInt32(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5)));
+        }
+
+        return attempts;
+    }
+
+    /// <summary>Sends one message again now, in a new round of the retry schedule, with its original webhook-id.</summary>
+    public async Task<bool> RetryAsync(Guid endpointId, string webhookId, CancellationToken cancellationToken) =>
+        await RequeueAsync("endpoint_id = $1 and webhook_id = $2", endpointId, webhookId, cancellationToken) == 1;
+
+    /// <summary>Every failed message created since <paramref name="since"/>, again.</summary>
+    public Task<int> RecoverAsync(Guid endpointId, DateTimeOffset since, CancellationToken cancellationToken) =>
+        RequeueAsync("endpoint_id = $1 and status = 'failed' and created_at >= $2", endpointId, since, cancellationToken);
+
+    private async Task<int> RequeueAsync(string where, Guid endpointId, object argument, CancellationToken cancellationToken)
+    {
+        await using var batch = database.CreateBatch();
+        var update = new NpgsqlBatchCommand($"""
+            update webhook_messages set status = 'pending', round_attempts = 0, next_attempt_at = now()
+            where {where}
+            """);
+        update.Parameters.Add(new() { Value = endpointId });
+        update.Parameters.Add(new() { Value = argument });
+        batch.BatchCommands.Add(update);
+        batch.BatchCommands.Add(Notify(endpointId));
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        return update.RecordsAffected;
+    }
+
+    /// <summary>Wakes the lane of <paramref name="endpointId"/> once the transaction commits.</summary>
+    internal static NpgsqlBatchCommand Notify(Guid endpointId)
+    {
+        var notify = new NpgsqlBatchCommand($"select pg_notify('{NotificationChannel}', $1)");
+        notify.Parameters.Add(new() { Value = endpointId.ToString() });
+        return notify;
+    }
+
+    internal static async Task<List<WebhookMessage>> ReadAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await ReadAllAsync(reader, cancellationToken);
+    }
+
+    internal static async Task<List<WebhookMessage>> ReadAllAsync(NpgsqlDataReader reader, CancellationToken cancellationToken)
+    {
+        var messages = new List<WebhookMessage>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            messages.Add(new WebhookMessage(
+                reader.GetInt64(0),
+                reader.GetString(1),
+                reader.GetGuid(2),
+                reader.GetString(3),
+                reader.GetString(4),
+                reader.GetString(5),
+                reader.GetInt32(6),
+                reader.GetInt32(7),
+                reader.GetFieldValue<DateTimeOffset>(8),
+                reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
+                reader.IsDBNull(10) ? null : reader.GetInt32(10),
+                reader.IsDBNull(11) ? null : reader.GetString(11),
+                reader.GetFieldValue<DateTimeOffset>(12)));
+        }
+
+        return messages;
+    }
+}
