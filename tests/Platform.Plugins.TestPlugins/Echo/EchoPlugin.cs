@@ -1,0 +1,28 @@
+using Platform.Plugins.Sdk;
+using Platform.Plugins.Sdk.Routes;
+using Platform.Plugins.TestPlugins.Echo;
+using Platform.Plugins.TestPlugins.Greeting;
+
+[assembly: PlatformPlugin(typeof(EchoPlugin))]
+
+namespace Platform.Plugins.TestPlugins.Echo;
+
+/// <summary>Answers <c>GET greeting</c> with the version of its private Greeting library, and echoes the caller.</summary>
+public sealed class EchoPlugin : IPlugin
+{
+    public string Name => "echo";
+
+    public Task InitializeAsync(IPluginContext context, CancellationToken cancellationToken)
+    {
+        context.MapRoute("GET", "greeting", (request, token) => Task.FromResult(PluginResponse.Json(new Greeting(Greeter.Version))));
+        context.MapRoute("GET", "whoami/{tag}", (request, token) =>
+            Task.FromResult(PluginResponse.Json(new Caller(request.Caller.User, request.Caller.IsAdmin, request.RouteValues["tag"]))));
+        return Task.CompletedTask;
+    }
+
+    public Task ShutdownAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+public sealed record Greeting(string Version);
+
+public sealed record Caller(string User, bool IsAdmin, string Tag);
