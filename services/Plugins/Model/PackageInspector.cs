@@ -201,9 +201,18 @@ public static class PackageInspector
 
         public string GetSZArrayType(string elementType) => elementType + "[]";
 
-        public string GetTypeFromDefinition(MetadataReader reader, TypeDefinitionHandle handle, byte rawTypeKind) => reader.GetString(reader.GetTypeDefinition(handle).Name);
+        public string GetTypeFromDefinition(MetadataReader reader, TypeDefinitionHandle handle, byte rawTypeKind)
+        {
+            var type = reader.GetTypeDefinition(handle);
+            return $"{reader.GetString(type.Namespace)}.{reader.GetString(type.Name)}";
+        }
 
-        public string GetTypeFromReference(MetadataReader reader, TypeReferenceHandle handle, byte rawTypeKind) => reader.GetString(reader.GetTypeReference(handle).Name);
+        // Namespace-qualified, so the decoder recognises the constructor's System.Type parameter.
+        public string GetTypeFromReference(MetadataReader reader, TypeReferenceHandle handle, byte rawTypeKind)
+        {
+            var type = reader.GetTypeReference(handle);
+            return $"{reader.GetString(type.Namespace)}.{reader.GetString(type.Name)}";
+        }
 
         public string GetTypeFromSerializedName(string name) => name;
 
