@@ -28,6 +28,7 @@ public static class PluginsApi
         admin.MapPost("/{name}/restore", (PluginRegistry registry, string name, CancellationToken cancellationToken) => ToResult(registry.RestoreAsync(name, cancellationToken)));
         admin.MapDelete("/{name}", (PluginRegistry registry, string name, CancellationToken cancellationToken) => ToResult(registry.DeleteAsync(name, cancellationToken)));
 
+        app.MapDeploymentsApi();
         app.MapPluginRoutesApi();
         app.MapValidationApi();
         return app;

@@ -20,11 +20,11 @@ public sealed class ClusterEventIntake(PluginHost host, HandlerRunStore runs)
 
     public async Task<int> RecordAsync(NpgsqlTransaction transaction, ClusterEventFacts facts, Guid messageId, CancellationToken cancellationToken)
     {
-        var fromPhase = await SwapPhaseAsync(transaction, facts, cancellationToken);
+        var (fromPhase, advanced) = await AdvancePhaseAsync(transaction, facts, cancellationToken);
         var traceParent = Activity.Current?.Id;
         var matched = host.Active
             .SelectMany(plugin => plugin.Registrations.Handlers
-                .Where(handler => HandlerMatcher.Matches(handler, facts, fromPhase))
+                .Where(handler => (advanced || !handler.IsTransition) && HandlerMatcher.Matches(handler, facts, fromPhase))
                 .Select(handler => new NewHandlerRun(
                     plugin.Name,
                     handler.Name,
@@ -45,22 +45,51 @@ public sealed class ClusterEventIntake(PluginHost host, HandlerRunStore runs)
 
     public static ClusterPhase ParsePhase(string name) => Enum.Parse<ClusterPhase>(name, ignoreCase: true);
 
-    private static async Task<ClusterPhase?> SwapPhaseAsync(NpgsqlTransaction transaction, ClusterEventFacts facts, CancellationToken cancellationToken)
+    /// <summary>
+    /// Records the cluster's new phase unless it would go backwards: each event type has its own queue, so a late
+    /// RUNNING may arrive after STOPPED. Returns the phase known before, and whether this event moved it.
+    /// </summary>
+    private static async Task<(ClusterPhase? Previous, bool Advanced)> AdvancePhaseAsync(NpgsqlTransaction transaction, ClusterEventFacts facts, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(
-            """
-            with previous as (select phase from cluster_phases where name = $1 for update)
-            insert into cluster_phases as c (name, owner, labels, phase, updated_at) values ($1, $2, $3, $4, now())
-            on conflict (name) do update set owner = excluded.owner, labels = excluded.labels, phase = excluded.phase, updated_at = excluded.updated_at
-            returning (select phase from previous)
-            """,
-            transaction.Connection,
-            transaction);
-        command.Parameters.Add(new() { Value = facts.ClusterName });
-        command.Parameters.Add(new() { Value = facts.Owner });
-        command.Parameters.Add(new() { Value = JsonSerializer.Serialize(facts.Labels, Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
-        command.Parameters.Add(new() { Value = PhaseName(facts.Phase) });
-        var previous = await command.ExecuteScalarAsync(cancellationToken);
-        return previous is string name ? ParsePhase(name) : null;
+        var labels = JsonSerializer.Serialize(facts.Labels, Json);
+        await using (var insert = new NpgsqlCommand("insert into cluster_phases (name, owner, labels, phase) values ($1, $2, $3, $4) on conflict (name) do nothing", transaction.Connection, transaction))
+        {
+            insert.Parameters.Add(new() { Value = facts.ClusterName });
+            insert.Parameters.Add(new() { Value = facts.Owner });
+            insert.Parameters.Add(new() { Value = labels, NpgsqlDbType = NpgsqlDbType.Jsonb });
+            insert.Parameters.Add(new() { Value = PhaseName(facts.Phase) });
+            if (await insert.ExecuteNonQueryAsync(cancellationToken) == 1)
+            {
+                return (null, true);
+            }
+        }
+
+        ClusterPhase previous;
+        await using (var select = new NpgsqlCommand("select phase from cluster_phases where name = $1 for update", transaction.Connection, transaction))
+        {
+            select.Parameters.Add(new() { Value = facts.ClusterName });
+            previous = ParsePhase((string)(await select.ExecuteScalarAsync(cancellationToken))!);
+        }
+
+        if (Rank(facts.Phase) < Rank(previous))
+        {
+            return (previous, false);
+        }
+
+        await using var update = new NpgsqlCommand("update cluster_phases set owner = $2, labels = $3, phase = $4, updated_at = now() where name = $1", transaction.Connection, transaction);
+        update.Parameters.Add(new() { Value = facts.ClusterName });
+        update.Parameters.Add(new() { Value = facts.Owner });
+        update.Parameters.Add(new() { Value = labels, NpgsqlDbType = NpgsqlDbType.Jsonb });
+        update.Parameters.Add(new() { Value = PhaseName(facts.Phase) });
+        await update.ExecuteNonQueryAsync(cancellationToken);
+        return (previous, true);
     }
+
+    private static int Rank(ClusterPhase phase) => phase switch
+    {
+        ClusterPhase.Pending => 0,
+        ClusterPhase.Running => 1,
+        ClusterPhase.Stopping => 2,
+        _ => 3,
+    };
 }

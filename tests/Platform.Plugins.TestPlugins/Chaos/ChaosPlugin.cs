@@ -11,8 +11,8 @@ namespace Platform.Plugins.TestPlugins.Chaos;
 
 /// <summary>
 /// Misbehaves on request, by the cluster label <c>chaos</c>: <c>fail</c> throws (3 attempts, 300 ms backoff),
-/// <c>hang</c> ignores its token (500 ms timeout, 1 attempt), <c>permanent</c> gives up, <c>slow</c> blocks a thread
-/// for 2 s, <c>count</c> counts its runs per cluster. Its validator hangs for <c>chaos=hang-validator</c>.
+/// <c>hang</c> ignores its token (500 ms timeout, 1 attempt), <c>permanent</c> gives up, <c>slow</c> takes 2 s
+/// whatever its token says, <c>count</c> counts its runs per cluster. Its validator hangs for <c>chaos=hang-validator</c>.
 /// </summary>
 public sealed class ChaosPlugin : IPlugin
 {
@@ -42,11 +42,7 @@ public sealed class ChaosPlugin : IPlugin
             "slow",
             ClusterEvents.Running,
             ClusterFilter.Any.WithLabel("chaos", "slow"),
-            (cluster, token) =>
-            {
-                Thread.Sleep(2000);
-                return Task.CompletedTask;
-            });
+            (cluster, token) => Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None));
         context.OnClusterEvent(
             "counts",
             ClusterEvents.All,

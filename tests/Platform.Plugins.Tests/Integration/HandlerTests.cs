@@ -111,8 +111,11 @@ public sealed class HandlerTests(PluginsServiceFixture service) : IClassFixture<
     {
         var cluster = NewCluster();
         var labels = new Dictionary<string, string> { ["chaos"] = "count" };
+        // Each event type has its own queue; waiting for each run keeps this test's order (the service ignores late phases).
         await service.PublishAsync(new ClusterCreated(cluster, "alice", new Dictionary<string, string>(), DateTimeOffset.UtcNow, labels));
+        await service.WaitForRunsAsync("chaos", cluster, r => r.Length == 1, "the created run");
         await service.PublishAsync(new ClusterRunning(cluster, "alice", "tls://x:1", "http://x:2", DateTimeOffset.UtcNow, labels));
+        await service.WaitForRunsAsync("chaos", cluster, r => r.Length == 2, "the running run");
         await service.PublishAsync(new ClusterStopped(cluster, "alice", DateTimeOffset.UtcNow, labels));
 
         await service.WaitForRunsAsync("chaos", cluster, r => r.Count(x => x.GetProperty("state").GetString() == "succeeded") == 4, "3 event runs and 1 transition run");
@@ -169,6 +172,18 @@ public sealed class HandlerTests(PluginsServiceFixture service) : IClassFixture<
 
         Assert.Equal("1", echo.GetProperty("version").GetString());
         Assert.Equal("2", chaos.GetProperty("version").GetString());
+    }
+
+    [Fact]
+    public async Task A_deployment_plugin_deploys_and_reports_status_for_admins_only()
+    {
+        await service.EnsureEnabledAsync("echo", PluginPackages.EchoAsync);
+
+        var deployed = await service.JsonAsync(HttpMethod.Post, "/api/plugins/echo/deployments/memory", JsonContent.Create(new { name = "db1" }));
+        Assert.Equal("ready", deployed.GetProperty("state").GetString());
+        var status = await service.JsonAsync(HttpMethod.Get, "/api/plugins/echo/deployments/memory/db1");
+        Assert.Equal("deployed for admin", status.GetProperty("message").GetString());
+        await service.JsonAsync(HttpMethod.Get, "/api/plugins/echo/deployments/memory/db1", expected: HttpStatusCode.Forbidden, user: "alice", admin: false);
     }
 
     private async Task<ClusterValidationResponse> ValidateAsync(Dictionary<string, string> labels)
