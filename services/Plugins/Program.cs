@@ -1,3 +1,4 @@
+using Platform.Plugins.Apis;
 using Platform.Plugins.Extensions;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -8,5 +9,9 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.MapPluginsApi();
 
 app.Run();
+
+/// <summary>Visible to the integration tests' WebApplicationFactory.</summary>
+public partial class Program;

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Platform.Clusters.Infrastructure;
 using Platform.Clusters.Lifecycle;
 using Platform.Clusters.Model;
 using Platform.ServiceDefaults.Errors;
@@ -35,6 +36,7 @@ public static class ClustersApi
         api.MapPost("/clusters/{name}/adapt", AdaptClusterAsync);
 
         app.MapPlatformClustersApi();
+        app.MapClusterLabelsApi();
         app.MapInternalRoutesApi();
         return app;
     }
@@ -80,7 +82,7 @@ public static class ClustersApi
     }
 
     public static async Task<Results<Created<GatewayClusterCreated>, JsonHttpResult<ErrorBody>>> CreateClusterAsync(
-        HttpContext context, [AsParameters] ClusterServices services, [FromBody] GatewayCreateCluster? request, CancellationToken cancellationToken)
+        HttpContext context, [AsParameters] ClusterServices services, PluginValidationClient validation, [FromBody] GatewayCreateCluster? request, CancellationToken cancellationToken)
     {
         var caller = Caller(context);
         if (request?.ClusterOptions is not (null or JsonObject))
@@ -88,9 +90,20 @@ public static class ClustersApi
             return Error(StatusCodes.Status422UnprocessableEntity, "cluster_options must be a mapping");
         }
 
+        var (labels, labelProblem) = ClusterLabels.Parse(request?.Labels);
+        if (labels is null)
+        {
+            return Error(StatusCodes.Status422UnprocessableEntity, labelProblem!);
+        }
+
+        if (await ClusterLabelsApi.RefusalAsync(context, validation, "create", null, caller.User, labels, request?.ClusterOptions as JsonObject, null, cancellationToken) is { } refusal)
+        {
+            return refusal;
+        }
+
         try
         {
-            var cluster = await services.Lifecycle.CreateAsync(caller, request?.ClusterOptions as JsonObject, cancellationToken);
+            var cluster = await services.Lifecycle.CreateAsync(caller, request?.ClusterOptions as JsonObject, labels, cancellationToken);
             return TypedResults.Created($"/api/v1/clusters/{cluster.Name}", new GatewayClusterCreated(cluster.Name));
         }
         catch (Exception e) when (e is OptionValidationException or QuotaExceededException)
@@ -152,7 +165,7 @@ public static class ClustersApi
     }
 
     public static async Task<Results<Ok<GatewayScaleResult>, JsonHttpResult<ErrorBody>>> ScaleClusterAsync(
-        HttpContext context, [AsParameters] ClusterServices services, string name, [FromBody] JsonObject? body, CancellationToken cancellationToken)
+        HttpContext context, [AsParameters] ClusterServices services, PluginValidationClient validation, string name, [FromBody] JsonObject? body, CancellationToken cancellationToken)
     {
         var (cluster, error) = await FindOwnAsync(context, services, name, cancellationToken);
         if (cluster is null)
@@ -164,6 +177,12 @@ public static class ClustersApi
         if (count is not JsonValue value || value.GetValueKind() != JsonValueKind.Number || !value.TryGetValue<int>(out var n) || n < 0)
         {
             return Error(StatusCodes.Status422UnprocessableEntity, $"Scale expects a non-negative integer, got {count?.ToJsonString() ?? "None"}");
+        }
+
+        var options = System.Text.Json.Nodes.JsonNode.Parse(cluster.OptionsJson) as JsonObject;
+        if (await ClusterLabelsApi.RefusalAsync(context, validation, "scale", cluster, cluster.Owner, cluster.Labels, options, n, cancellationToken) is { } refusal)
+        {
+            return refusal;
         }
 
         try

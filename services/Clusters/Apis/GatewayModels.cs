@@ -35,8 +35,13 @@ public sealed record GatewayCluster(
     }
 }
 
-/// <summary><c>POST /api/v1/clusters/</c> request body.</summary>
-public sealed record GatewayCreateCluster([property: JsonPropertyName("cluster_options")] JsonNode? ClusterOptions);
+/// <summary>
+/// <c>POST /api/v1/clusters/</c> request body. <c>labels</c> is the platform's addition: dask-gateway's client never
+/// sends it, and nothing of it is ever answered on this API.
+/// </summary>
+public sealed record GatewayCreateCluster(
+    [property: JsonPropertyName("cluster_options")] JsonNode? ClusterOptions,
+    [property: JsonPropertyName("labels")] JsonNode? Labels = null);
 
 /// <summary><c>POST /api/v1/clusters/</c> → 201.</summary>
 public sealed record GatewayClusterCreated([property: JsonPropertyName("name")] string Name);

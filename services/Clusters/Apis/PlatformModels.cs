@@ -21,7 +21,9 @@ public sealed record ClusterDetails(
     DateTimeOffset? StoppedAt,
     IReadOnlyList<TimelineEntry> Timeline,
     IReadOnlyList<ClusterProcessInfo> Processes,
-    IReadOnlyList<string> Logs)
+    IReadOnlyList<string> Logs,
+    IReadOnlyDictionary<string, string> Labels,
+    IReadOnlyDictionary<string, string> Annotations)
 {
     public static ClusterDetails From(ClusterRecord cluster, IReadOnlyList<ClusterEvent> timeline, IReadOnlyList<ClusterProcessInfo> processes, IReadOnlyList<string> logs)
     {
@@ -43,7 +45,9 @@ public sealed record ClusterDetails(
             cluster.StoppedAt,
             [.. timeline.Select(e => new TimelineEntry(e.At, e.State.ToWireName(), e.Kind, e.Message))],
             processes,
-            logs);
+            logs,
+            cluster.Labels,
+            cluster.Annotations);
     }
 }
 

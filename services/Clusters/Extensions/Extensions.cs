@@ -17,7 +17,7 @@ internal static class Extensions
     {
         // The migrations assembly is named explicitly: under a test host the entry assembly is the test runner.
         builder.AddPlatformDatabase("clustersdb", typeof(Extensions).Assembly);
-        builder.AddPlatformMessaging();
+        builder.AddPlatformMessaging(bus => bus.AddConsumer<ClusterAnnotatedConsumer>());
 
         var services = builder.Services;
         services.AddOptions<ClusterSettings>().BindConfiguration(ClusterSettings.SectionName);
@@ -47,6 +47,9 @@ internal static class Extensions
         services.AddSingleton<ClusterIntegrationEvents>();
         builder.AddSecretSealer();
         services.AddSingleton<ClusterStore>();
+        services.AddSingleton<ClusterLabelStore>();
+        services.AddOptions<ClusterValidationSettings>().BindConfiguration(ClusterValidationSettings.SectionName);
+        services.AddHttpClient<PluginValidationClient>();
         services.AddSingleton<ClusterLifecycle>();
         services.AddHttpClient<SchedulerApi>(http => http.Timeout = TimeSpan.FromSeconds(90));
         services.AddSingleton<ClusterAccounts>();

@@ -26,7 +26,7 @@ public sealed class ClusterStore(NpgsqlDataSource database, ClusterIntegrationEv
     private const string Columns = """
         name, owner, groups, state, options::text, resources::text, max_workers, requested_workers, running_workers,
         adaptive_active, adaptive_minimum, adaptive_maximum, scheduler_address, dashboard_address, tls_cert, tls_key,
-        failure_reason, created_at, started_at, stopped_at
+        failure_reason, created_at, started_at, stopped_at, labels::text, annotations::text
         """;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
@@ -114,8 +114,8 @@ public sealed class ClusterStore(NpgsqlDataSource database, ClusterIntegrationEv
     {
         await using (var command = new NpgsqlCommand(
             """
-            insert into clusters (name, owner, groups, state, options, resources, max_workers, tls_cert, tls_key, created_at)
-            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+            insert into clusters (name, owner, groups, state, options, resources, max_workers, tls_cert, tls_key, created_at, labels)
+            values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
             """,
             transaction.Connection,
             transaction))
@@ -130,6 +130,7 @@ public sealed class ClusterStore(NpgsqlDataSource database, ClusterIntegrationEv
             command.Parameters.Add(new() { Value = cluster.TlsCert });
             command.Parameters.Add(new() { Value = sealer.Seal(cluster.TlsKey, TlsKeyPurpose) });
             command.Parameters.Add(new() { Value = cluster.CreatedAt });
+            command.Parameters.Add(new() { Value = JsonSerializer.Serialize(cluster.Labels, Json), NpgsqlDbType = NpgsqlDbType.Jsonb });
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -339,6 +340,8 @@ public sealed class ClusterStore(NpgsqlDataSource database, ClusterIntegrationEv
                 CreatedAt = reader.GetFieldValue<DateTimeOffset>(17),
                 StartedAt = reader.IsDBNull(18) ? null : reader.GetFieldValue<DateTimeOffset>(18),
                 StoppedAt = reader.IsDBNull(19) ? null : reader.GetFieldValue<DateTimeOffset>(19),
+                Labels = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(20), Json)!,
+                Annotations = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(21), Json)!,
             });
         }
 

@@ -10,19 +10,19 @@ public sealed class ClusterIntegrationEvents(IntegrationEventOutbox outbox)
 {
     public Task EnqueueTransitionAsync(NpgsqlTransaction transaction, ClusterRecord cluster, DateTimeOffset at, CancellationToken cancellationToken) => cluster.State switch
     {
-        ClusterState.Pending => outbox.EnqueueAsync(transaction, new ClusterCreated(cluster.Name, cluster.Owner, OptionsAsText(cluster), at), cancellationToken),
+        ClusterState.Pending => outbox.EnqueueAsync(transaction, new ClusterCreated(cluster.Name, cluster.Owner, OptionsAsText(cluster), at, cluster.Labels), cancellationToken),
         ClusterState.Running => outbox.EnqueueAsync(
             transaction,
-            new ClusterRunning(cluster.Name, cluster.Owner, cluster.SchedulerAddress ?? "", cluster.DashboardAddress ?? "", at),
+            new ClusterRunning(cluster.Name, cluster.Owner, cluster.SchedulerAddress ?? "", cluster.DashboardAddress ?? "", at, cluster.Labels),
             cancellationToken),
-        ClusterState.Stopping => outbox.EnqueueAsync(transaction, new ClusterStopping(cluster.Name, cluster.Owner, at), cancellationToken),
-        ClusterState.Stopped => outbox.EnqueueAsync(transaction, new ClusterStopped(cluster.Name, cluster.Owner, at), cancellationToken),
-        ClusterState.Failed => outbox.EnqueueAsync(transaction, new ClusterFailed(cluster.Name, cluster.Owner, cluster.FailureReason ?? "unknown", at), cancellationToken),
+        ClusterState.Stopping => outbox.EnqueueAsync(transaction, new ClusterStopping(cluster.Name, cluster.Owner, at, cluster.Labels), cancellationToken),
+        ClusterState.Stopped => outbox.EnqueueAsync(transaction, new ClusterStopped(cluster.Name, cluster.Owner, at, cluster.Labels), cancellationToken),
+        ClusterState.Failed => outbox.EnqueueAsync(transaction, new ClusterFailed(cluster.Name, cluster.Owner, cluster.FailureReason ?? "unknown", at, cluster.Labels), cancellationToken),
         _ => throw new ArgumentOutOfRangeException(nameof(cluster), cluster.State, null),
     };
 
     public Task EnqueueScaledAsync(NpgsqlTransaction transaction, ClusterRecord cluster, DateTimeOffset at, CancellationToken cancellationToken) =>
-        outbox.EnqueueAsync(transaction, new ClusterScaled(cluster.Name, cluster.Owner, cluster.RequestedWorkers, at), cancellationToken);
+        outbox.EnqueueAsync(transaction, new ClusterScaled(cluster.Name, cluster.Owner, cluster.RequestedWorkers, at, cluster.Labels), cancellationToken);
 
     // The contract carries options as strings: each value's JSON text, so nothing is lost.
     private static Dictionary<string, string> OptionsAsText(ClusterRecord cluster)

@@ -40,7 +40,7 @@ public sealed class ClusterLifecycle(
     private readonly ClusterSettings settings = settingsOptions.Value;
 
     /// <summary>Validates the options, checks the creator's quotas and records a PENDING cluster; the start runs in the background.</summary>
-    public async Task<ClusterRecord> CreateAsync(PlatformIdentity creator, JsonObject? requestedOptions, CancellationToken cancellationToken)
+    public async Task<ClusterRecord> CreateAsync(PlatformIdentity creator, JsonObject? requestedOptions, IReadOnlyDictionary<string, string> labels, CancellationToken cancellationToken)
     {
         var options = clusterOptions.Validate(requestedOptions);
         var resources = clusterOptions.ToResources(options, DefaultResources);
@@ -58,6 +58,7 @@ public sealed class ClusterLifecycle(
             TlsCert = certificate,
             TlsKey = key,
             CreatedAt = time.GetUtcNow(),
+            Labels = labels,
         };
 
         var refusal = await store.InQuotaTransactionAsync(

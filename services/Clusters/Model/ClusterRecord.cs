@@ -31,6 +31,12 @@ public sealed record ClusterRecord
     public DateTimeOffset? StartedAt { get; init; }
     public DateTimeOffset? StoppedAt { get; init; }
 
+    /// <summary>The owner's labels; carried in every cluster event so plugins' handlers can filter on them.</summary>
+    public IReadOnlyDictionary<string, string> Labels { get; init; } = ClusterLabels.None;
+
+    /// <summary>What plugins' handlers attached (key → value), shown on the platform API only.</summary>
+    public IReadOnlyDictionary<string, string> Annotations { get; init; } = ClusterLabels.None;
+
     public bool IsVisibleTo(string user, bool isAdmin) => isAdmin || string.Equals(Owner, user, StringComparison.Ordinal);
 }
 

@@ -1,0 +1,51 @@
+using Platform.Plugins.Samples.Hello;
+using Platform.Plugins.Sdk;
+using Platform.Plugins.Sdk.Handlers;
+using Platform.Plugins.Sdk.Routes;
+using Platform.Plugins.Sdk.Validation;
+
+[assembly: PlatformPlugin(typeof(HelloPlugin))]
+
+namespace Platform.Plugins.Samples.Hello;
+
+/// <summary>
+/// Greets every RUNNING cluster labelled <c>hello=yes</c> (records its name, annotates it), lists the greeted clusters at
+/// <c>GET /api/plugins/hello/seen</c>, and refuses clusters labelled <c>hello=forbidden</c>.
+/// </summary>
+public sealed class HelloPlugin : IPlugin
+{
+    private const string SeenPrefix = "seen/";
+
+    public string Name => "hello";
+
+    public Task InitializeAsync(IPluginContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var state = context.State;
+        context.OnClusterEvent(
+            "greet",
+            ClusterEvents.Running,
+            ClusterFilter.Any.WithLabel("hello", "yes"),
+            async (cluster, token) =>
+            {
+                await state.SetAsync(SeenPrefix + cluster.ClusterName, DateTimeOffset.UtcNow.ToString("O"), token);
+                cluster.Annotate("hello/greeted", $"Hello, {cluster.Owner}!");
+            });
+        context.MapRoute("GET", "seen", async (request, token) =>
+        {
+            var seen = await state.ListAsync(SeenPrefix, token);
+            return PluginResponse.Json(new SeenClusters([.. seen.Keys.Select(k => k[SeenPrefix.Length..])]));
+        });
+        context.AddValidator("no-forbidden", (request, token) => ValueTask.FromResult(
+            request.Labels.TryGetValue("hello", out var value) && value == "forbidden"
+                ? ValidationVerdict.Refuse("The hello plugin refuses clusters labelled hello=forbidden.")
+                : ValidationVerdict.Allow));
+        context.Logger.LogHelloLoaded();
+        return Task.CompletedTask;
+    }
+
+    public Task ShutdownAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>The body of <c>GET /api/plugins/hello/seen</c>.</summary>
+public sealed record SeenClusters(IReadOnlyList<string> Seen);

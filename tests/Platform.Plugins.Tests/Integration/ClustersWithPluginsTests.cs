@@ -1,0 +1,130 @@
+extern alias clusters;
+
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Platform.Plugins.Tests.Support;
+using Platform.Testing;
+using ClustersProgram = clusters::Program;
+using PluginValidationClient = clusters::Platform.Clusters.Infrastructure.PluginValidationClient;
+
+namespace Platform.Plugins.Tests.Integration;
+
+/// <summary>
+/// The real Clusters service (real Dask processes) next to the real Plugins service: labels travel from the create
+/// request through the bus to the hello plugin, its validator refuses through Clusters, its annotation comes back.
+/// </summary>
+public sealed class ClustersWithPluginsFixture : PluginsServiceFixture
+{
+    public TestDirectory ClusterData { get; } = new("plugins-clusters");
+    public WebApplicationFactory<ClustersProgram> Clusters { get; private set; } = null!;
+    public HttpClient ClustersHttp { get; private set; } = null!;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        await EnsureEnabledAsync("hello", PluginPackages.HelloAsync);
+        var clustersDb = await Infrastructure.CreateDatabaseAsync("clustersdb");
+        var settings = new Dictionary<string, string?>(Identity.Configuration)
+        {
+            ["ConnectionStrings:clustersdb"] = clustersDb,
+            ["ConnectionStrings:messaging"] = Infrastructure.RabbitMq.ConnectionString,
+            ["Platform:ServiceName"] = $"clusters-{ServiceName}",
+            ["Messaging:Outbox:PollInterval"] = "00:00:00.200",
+            ["Clusters:DataDirectory"] = ClusterData.Path,
+            ["Clusters:StopClustersOnShutdown"] = "true",
+            ["Clusters:ReconcileInterval"] = "00:00:00.300",
+            ["Clusters:StopGracePeriod"] = "00:00:05",
+            ["Clusters:Validation:Url"] = "http://plugins.test",
+        };
+        var pluginsHandler = Host.Server.CreateHandler();
+        Clusters = new WebApplicationFactory<ClustersProgram>().WithWebHostBuilder(builder =>
+        {
+            foreach (var (key, value) in settings)
+            {
+                builder.UseSetting(key, value);
+            }
+
+            // Clusters calls the in-memory Plugins service as it would call http://plugins.
+            builder.ConfigureTestServices(services => services.AddHttpClient<PluginValidationClient>().ConfigurePrimaryHttpMessageHandler(() => pluginsHandler));
+        });
+        ClustersHttp = Clusters.CreateClient();
+    }
+
+    public async Task<JsonElement> ClustersJsonAsync(HttpMethod method, string path, object? body, HttpStatusCode expected, string user = "alice")
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        var (name, value) = Identity.Header(user);
+        request.Headers.Add(name, value);
+        using var response = await ClustersHttp.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"{method} {path}: expected {(int)expected}, got {(int)response.StatusCode}: {text}");
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    public override async Task DisposeAsync()
+    {
+        ClustersHttp.Dispose();
+        await Clusters.DisposeAsync();
+        ClusterData.Dispose();
+        await base.DisposeAsync();
+    }
+}
+
+public sealed class ClustersWithPluginsTests(ClustersWithPluginsFixture service) : IClassFixture<ClustersWithPluginsFixture>
+{
+    [Fact]
+    public async Task A_cluster_labelled_hello_forbidden_is_refused_with_the_validators_message()
+    {
+        var refused = await service.ClustersJsonAsync(
+            HttpMethod.Post, "/api/v1/clusters/", new { cluster_options = new { }, labels = new { hello = "forbidden" } }, HttpStatusCode.UnprocessableEntity);
+
+        Assert.Equal("The hello plugin refuses clusters labelled hello=forbidden.", refused.GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task Invalid_labels_are_refused_with_422()
+    {
+        var refused = await service.ClustersJsonAsync(
+            HttpMethod.Post, "/api/v1/clusters/", new { cluster_options = new { }, labels = new { hello = 42 } }, HttpStatusCode.UnprocessableEntity);
+
+        Assert.Contains("string value", refused.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_labelled_cluster_is_greeted_annotated_and_shows_labels_only_on_the_platform_api()
+    {
+        var created = await service.ClustersJsonAsync(HttpMethod.Post, "/api/v1/clusters/", new { cluster_options = new { }, labels = new { hello = "yes" } }, HttpStatusCode.Created);
+        var name = created.GetProperty("name").GetString()!;
+        try
+        {
+            await service.WaitForRunsAsync("hello", name, r => r.Any(x => x.GetProperty("state").GetString() == "succeeded"), "hello to greet the cluster", TimeSpan.FromSeconds(120));
+            var details = await Eventually.GetAsync(
+                () => service.ClustersJsonAsync(HttpMethod.Get, $"/api/platform/clusters/{name}", null, HttpStatusCode.OK),
+                d => d.GetProperty("annotations").TryGetProperty("hello/greeted", out _),
+                TimeSpan.FromSeconds(30),
+                "the annotation on the platform API");
+            Assert.Equal("yes", details.GetProperty("labels").GetProperty("hello").GetString());
+            Assert.Equal("Hello, alice!", details.GetProperty("annotations").GetProperty("hello/greeted").GetString());
+
+            var compatible = await service.ClustersJsonAsync(HttpMethod.Get, $"/api/v1/clusters/{name}", null, HttpStatusCode.OK);
+            Assert.Equal(["name", "dashboard_route", "status", "start_time", "stop_time", "options", "tls_cert", "tls_key"], compatible.EnumerateObject().Select(p => p.Name));
+
+            var relabelled = await service.ClustersJsonAsync(HttpMethod.Put, $"/api/platform/clusters/{name}/labels", new { team = "physics" }, HttpStatusCode.OK);
+            Assert.Equal("physics", relabelled.GetProperty("team").GetString());
+            var after = await service.ClustersJsonAsync(HttpMethod.Get, $"/api/platform/clusters/{name}", null, HttpStatusCode.OK);
+            Assert.False(after.GetProperty("labels").TryGetProperty("hello", out _));
+            await service.ClustersJsonAsync(HttpMethod.Put, $"/api/platform/clusters/{name}/labels", new { team = "physics" }, HttpStatusCode.Forbidden, user: "mallory");
+        }
+        finally
+        {
+            await service.ClustersJsonAsync(HttpMethod.Delete, $"/api/v1/clusters/{name}", null, HttpStatusCode.NoContent);
+        }
+
+        // An unlabelled cluster would never reach hello: proved with events in HandlerTests, without another Dask cluster here.
+    }
+}

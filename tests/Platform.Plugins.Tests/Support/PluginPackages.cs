@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.IO.Compression;
+using System.Text.RegularExpressions;
+
+namespace Platform.Plugins.Tests.Support;
+
+/// <summary>
+/// The hello sample and the test plugins, packed by <c>dotnet pack</c> once per test run (as a plugin author would),
+/// and variants of them: another version, or broken on purpose.
+/// </summary>
+public static partial class PluginPackages
+{
+    private static readonly Lazy<Task<string>> Packed = new(PackAsync);
+
+    public static async Task<byte[]> HelloAsync() => await File.ReadAllBytesAsync(await PathOfAsync("Platform.Plugins.Samples.Hello"));
+
+    public static async Task<byte[]> ChaosAsync() => await File.ReadAllBytesAsync(await PathOfAsync("Platform.Plugins.TestPlugins.Chaos"));
+
+    public static async Task<byte[]> EchoAsync() => await File.ReadAllBytesAsync(await PathOfAsync("Platform.Plugins.TestPlugins.Echo"));
+
+    public static async Task<string> PathOfAsync(string packageId) => Path.Combine(await Packed.Value, $"{packageId}.1.0.0.nupkg");
+
+    /// <summary>The same package with another version in its .nuspec (what a rebuilt, re-versioned plugin looks like).</summary>
+    public static byte[] WithVersion(byte[] package, string version) => Rewrite(package, (entry, content) =>
+        entry.EndsWith(".nuspec", StringComparison.Ordinal)
+            ? System.Text.Encoding.UTF8.GetBytes(VersionElement().Replace(System.Text.Encoding.UTF8.GetString(content), $"<version>{version}</version>"))
+            : content);
+
+    /// <summary>The same package with its lib/net10.0 folder renamed to lib/<paramref name="framework"/>.</summary>
+    public static byte[] WithFramework(byte[] package, string framework) =>
+        Rewrite(package, (entry, content) => content, entry => entry.Replace("lib/net10.0/", $"lib/{framework}/", StringComparison.Ordinal));
+
+    /// <summary>The same package with the entry-point assembly replaced by its private dependency only (no attribute anywhere).</summary>
+    public static byte[] WithoutEntries(byte[] package, Func<string, bool> drop) => Rewrite(package, (entry, content) => content, entry => drop(entry) ? null : entry);
+
+    private static byte[] Rewrite(byte[] package, Func<string, byte[], byte[]> content, Func<string, string?>? rename = null)
+    {
+        using var output = new MemoryStream();
+        using (var source = new ZipArchive(new MemoryStream(package), ZipArchiveMode.Read))
+        using (var target = new ZipArchive(output, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var entry in source.Entries)
+            {
+                var name = rename is null ? entry.FullName : rename(entry.FullName);
+                if (name is null)
+                {
+                    continue;
+                }
+
+                using var read = entry.Open();
+                using var buffer = new MemoryStream();
+                read.CopyTo(buffer);
+                var written = target.CreateEntry(name);
+                using var write = written.Open();
+                write.Write(content(entry.FullName, buffer.ToArray()));
+            }
+        }
+
+        return output.ToArray();
+    }
+
+    private static async Task<string> PackAsync()
+    {
+        var repository = FindRepository();
+        var output = Path.Combine(Path.GetTempPath(), $"platform-plugin-packages-{Environment.ProcessId}");
+        Directory.CreateDirectory(output);
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var start = new ProcessStartInfo("dotnet", ["pack", Path.Combine(repository, "tests", "Platform.Plugins.TestPlugins", "TestPlugins.slnx"), "-c", configuration, "-o", output, "-nologo", "-v:q"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"dotnet pack of the test plugins failed ({process.ExitCode}): {await stdout}{await stderr}");
+        }
+
+        return output;
+    }
+
+    private static string FindRepository()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Platform.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? throw new InvalidOperationException("Platform.sln not found above the test output folder.");
+    }
+
+    [GeneratedRegex("<version>[^<]*</version>")]
+    private static partial Regex VersionElement();
+}
