@@ -50,6 +50,14 @@ public static class PlatformServiceDefaults
         return builder;
     }
 
+    public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder)
+        where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddHealthChecks().AddCheck("self", () => HealthCheckResult.Healthy(), [HealthEndpoints.LiveTag]);
+        return builder;
+    }
+
+    /// <param name="app">The service.</param>
     /// <param name="publicPort">
     /// True for the service that owns the public port (the Proxy): its health endpoints say pass or fail only, never
     /// the names of internal checks, and /metrics is served only on its metrics port (MetricsEndpoint.UseMetricsEndpoint).
