@@ -24,9 +24,9 @@ public sealed class ClusterValidationSettings
 }
 
 /// <summary>Asks the Plugins service's validators, as the calling user (their identity assertion is forwarded).</summary>
-public sealed class PluginValidationClient(HttpClient http, IOptions<ClusterValidationSettings> options, ServiceEndpointResolver resolver, ILogger<PluginValidationClient> logger)
+public sealed class PluginValidationClient(HttpClient http, IOptions<ClusterValidationSettings> options, IConfiguration configuration, ILogger<PluginValidationClient> logger)
 {
-    private readonly Uri? endpoint = options.Value.Url ?? (resolver.Resolve("plugins") is not null ? new Uri("http://plugins") : null);
+    private readonly Uri? endpoint = options.Value.Url ?? (configuration.HasServiceEndpoint("plugins") ? new Uri("http://plugins") : null);
 
     public async Task<ClusterValidationResponse> ValidateAsync(ClusterValidationRequest request, string? identityAssertion, CancellationToken cancellationToken)
     {
