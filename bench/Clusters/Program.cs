@@ -2,6 +2,7 @@ extern alias clusters;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net.Http.Json;
+using System.Runtime.Versioning;
 using System.Security.Cryptography;
 using System.Text.Json;
 using clusters::Platform.Clusters.Backends;
@@ -9,6 +10,9 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Npgsql;
 using Platform.Testing;
+
+// The local backend runs Dask processes through Linux namespaces and accounts.
+[assembly: SupportedOSPlatform("linux")]
 
 // Clusters service benchmark: create → RUNNING through the service against starting the same processes
 // directly (a ratio from the same run), and list latency with 10,000 cluster records in the database.
@@ -97,27 +101,30 @@ async Task<(double Running, double Worker)> Directly()
     await File.WriteAllTextAsync(keyFile, key);
     var ready = Path.Combine(folder, "scheduler.json");
     var token = RandomNumberGenerator.GetHexString(48, lowercase: true);
-    var environment = new Dictionary<string, string> { ["PLATFORM_CLUSTER_API_TOKEN"] = token, ["PLATFORM_CLUSTER_READY_FILE"] = ready };
-    var scheduler = ClusterProcess.Spawn(
+    var environment = new Dictionary<string, string> { ["PLATFORM_CLUSTER_API_TOKEN"] = token };
+    var scheduler = ClusterProcess.Spawn(new ProcessLaunch(
         "/usr/bin/dask-scheduler",
         ["--host", "127.0.0.1", "--port", "0", "--protocol", "tls", "--dashboard-address", "127.0.0.1:0", "--tls-ca-file", cert, "--tls-cert", cert, "--tls-key", keyFile, "--preload", preload],
         Path.Combine(folder, "scheduler.log"),
-        environment,
-        folder);
-    while (!File.Exists(ready))
+        folder,
+        environment)
+    { ReadyFile = ready });
+
+    // The ready file is opened (empty) before the scheduler starts; it is complete once it parses.
+    while (!IsComplete(ready))
     {
         await Task.Delay(50);
     }
 
     var running = clock.Elapsed.TotalMilliseconds;
     var address = JsonDocument.Parse(await File.ReadAllTextAsync(ready)).RootElement;
-    var worker = ClusterProcess.Spawn(
+    var worker = ClusterProcess.Spawn(new ProcessLaunch(
         "/usr/bin/dask-worker",
         [address.GetProperty("scheduler_address").GetString()!, "--name", "worker-1", "--no-nanny", "--nthreads", "1", "--memory-limit", "536870912", "--host", "127.0.0.1", "--no-dashboard",
          "--death-timeout", "60", "--local-directory", folder, "--tls-ca-file", cert, "--tls-cert", cert, "--tls-key", keyFile],
         Path.Combine(folder, "worker-1.log"),
-        new Dictionary<string, string>(),
-        folder);
+        folder,
+        new Dictionary<string, string>()));
     var apiPort = address.GetProperty("api_port").GetInt32();
     while ((await schedulerApi.GetStatusAsync(apiPort, token, CancellationToken.None)).Workers.Count < 1)
     {
@@ -197,6 +204,19 @@ static void Report(string label, IEnumerable<double> throughService, IEnumerable
     Console.WriteLine($"  through the service  p50={Percentile(viaService, 50),8:0} ms  p95={Percentile(viaService, 95),8:0} ms  mean={viaService.Average(),8:0} ms");
     Console.WriteLine($"  started directly     p50={Percentile(direct, 50),8:0} ms  p95={Percentile(direct, 95),8:0} ms  mean={direct.Average(),8:0} ms");
     Console.WriteLine($"  ratio (p50 service / p50 direct) = {ratio:0.00}");
+}
+
+static bool IsComplete(string readyFile)
+{
+    try
+    {
+        using var document = JsonDocument.Parse(File.ReadAllText(readyFile));
+        return true;
+    }
+    catch (JsonException)
+    {
+        return false;
+    }
 }
 
 static double Percentile(List<double> samples, int percentile)
