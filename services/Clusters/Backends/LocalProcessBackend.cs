@@ -238,10 +238,17 @@ public sealed partial class LocalProcessBackend : IClusterBackend
 
         await Task.WhenAll(processes.Select(p => p.StopAsync(settings.StopGracePeriod, cancellationToken)));
         sandbox.Forget(processes);
+        if (!Directory.Exists(folder))
+        {
+            // Never prepared (refused, or the service stopped before the start began): nothing else to clean up.
+            return;
+        }
 
         // Logs stay readable after the stop; the key, the API token and the cluster's files do not outlive it.
         File.Delete(Path.Combine(folder, RecordFile));
         File.Delete(Path.Combine(folder, ReadyFile));
+        // Where clusters started before isolation kept their key (in the folder, now root's); harmless otherwise.
+        File.Delete(Path.Combine(folder, "tls.key"));
         if (account is not null)
         {
             sandbox.KillStrays(account, RecordedProcessIds());

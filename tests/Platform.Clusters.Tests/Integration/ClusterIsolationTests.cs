@@ -26,6 +26,11 @@ public sealed class ClusterIsolationTests(ClustersServiceFixture service)
         Environment.SetEnvironmentVariable(SecretVariable, "the service's own secret");
         // Not under /tmp (the test default), which the clusters' private /tmp would hide anyway: here only the
         // accounts and file modes stand between a task and the files, as under .platform-data.
+        foreach (var stale in Directory.EnumerateDirectories(AppContext.BaseDirectory, "isolation-data-*"))
+        {
+            Directory.Delete(stale, recursive: true); // left by a failed run of this test
+        }
+
         var dataPath = Path.Combine(AppContext.BaseDirectory, $"isolation-data-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dataPath);
         var settings = service.Settings;
