@@ -5,10 +5,11 @@ using Platform.Memory.Bench;
 
 // Each service's resident memory as deployed (its Release build, run by `dotnet`, as the AppHost runs it): idle after
 // start-up, then after N requests. Extra runtime settings for an experiment: --env DOTNET_GCgen0size=0x400000 ...
-// Usage: dotnet run -c Release --project bench/Memory -- [--requests 1000] [--idle 15] [--env NAME=VALUE]...
+// Usage: dotnet run -c Release --project bench/Memory -- [--requests 1000] [--idle 15] [--published DIR] [--env NAME=VALUE]...
 var requests = 1000;
 var idle = TimeSpan.FromSeconds(15);
 var configuration = "Release";
+string? published = null;
 var extra = new Dictionary<string, string?>();
 for (var i = 0; i < args.Length; i++)
 {
@@ -23,6 +24,10 @@ for (var i = 0; i < args.Length; i++)
         case "--configuration":
             configuration = args[++i];
             break;
+        case "--published":
+            // A folder of `dotnet publish -o DIR/<Service>` outputs (ReadyToRun, say) used instead of the builds it holds.
+            published = Path.GetFullPath(args[++i]);
+            break;
         case "--env":
             var pair = args[++i].Split('=', 2);
             extra[pair[0]] = pair[1];
@@ -35,13 +40,15 @@ for (var i = 0; i < args.Length; i++)
 
 var root = RepositoryRoot();
 string Assembly(string service) =>
-    Path.Combine(root, "services", service, "bin", configuration, "net10.0", $"Platform.{service}.dll") is var path && File.Exists(path)
+    published is not null && File.Exists(Path.Combine(published, service, $"Platform.{service}.dll"))
+        ? Path.Combine(published, service, $"Platform.{service}.dll")
+        : Path.Combine(root, "services", service, "bin", configuration, "net10.0", $"Platform.{service}.dll") is var path && File.Exists(path)
         ? path
         : throw new FileNotFoundException($"Build it first: dotnet build services/{service} -c {configuration}", path);
 
 var data = Path.Combine(Path.GetTempPath(), $"platform-memory-{Environment.ProcessId}");
 Directory.CreateDirectory(data);
-Console.WriteLine($"memory bench: {configuration} builds, idle {idle.TotalSeconds:0} s, {requests} requests each, settings: {(extra.Count == 0 ? "as built" : string.Join(' ', extra.Select(e => $"{e.Key}={e.Value}")))}");
+Console.WriteLine($"memory bench: {configuration} builds{(published is null ? "" : $" (published ones from {published} first)")}, idle {idle.TotalSeconds:0} s, {requests} requests each, settings: {(extra.Count == 0 ? "as built" : string.Join(' ', extra.Select(e => $"{e.Key}={e.Value}")))}");
 
 await using var postgres = await PostgresServer.StartAsync(new PostgresServerOptions(Path.Combine(data, "postgres")));
 await using var rabbit = await RabbitMqServer.StartAsync(new RabbitMqServerOptions(Path.Combine(data, "rabbitmq")));
