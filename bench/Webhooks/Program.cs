@@ -20,6 +20,7 @@ using Platform.ServiceDefaults.Data;
 using Platform.ServiceDefaults.Messaging;
 using Platform.ServiceDefaults.Secrets;
 using Platform.Testing;
+using webhooks::Platform.Webhooks.Infrastructure;
 
 // Webhooks benchmark, all figures from one run against one receiver (Kestrel on 127.0.0.1):
 //  1. deliveries per second with 10 endpoints, events committed to an outbox as Clusters commits them, relayed over
@@ -42,9 +43,10 @@ const int PerEndpoint = 8;
 var infrastructure = new InfrastructureFixture();
 await infrastructure.InitializeAsync();
 using var identity = new TestIdentity();
+var webhooksDb = await infrastructure.CreateDatabaseAsync("webhooksdb_bench");
 await using var service = new BenchHost(new Dictionary<string, string?>(identity.Configuration)
 {
-    ["ConnectionStrings:webhooksdb"] = await infrastructure.CreateDatabaseAsync("webhooksdb_bench"),
+    ["ConnectionStrings:webhooksdb"] = webhooksDb,
     ["ConnectionStrings:messaging"] = infrastructure.RabbitMq.ConnectionString,
     ["Platform:ServiceName"] = $"webhooks-bench-{Environment.ProcessId}",
     ["Secrets:SealingKey"] = SecretSealer.NewKey(),
@@ -120,6 +122,35 @@ for (var round = 0; round < 2; round++)
     Console.WriteLine($"  round {round + 1}: bare {bareRates[^1],8:0} req/s   webhooks {webhookRates[^1],8:0} deliveries/s");
 }
 
+// The delivery stage alone: the same messages committed straight into webhooksdb (as the consumer commits them),
+// without the source's outbox relay and the broker in front.
+await using var webhooksData = NpgsqlDataSource.Create(webhooksDb);
+async Task<double> DeliveryOnly(int events)
+{
+    var before = receiver.Count;
+    var clock = Stopwatch.StartNew();
+    await using (var connection = await webhooksData.OpenConnectionAsync())
+    await using (var transaction = await connection.BeginTransactionAsync())
+    {
+        for (var i = 0; i < events; i++)
+        {
+            await MessageStore.FanOutAsync(transaction, "msg_" + Guid.CreateVersion7().ToString("N"), "cluster.scaled", "bench", samplePayload, CancellationToken.None);
+        }
+
+        await transaction.CommitAsync();
+    }
+
+    await receiver.WaitForCountAsync(before + (events * Endpoints), TimeSpan.FromMinutes(5));
+    return events * Endpoints / clock.Elapsed.TotalSeconds;
+}
+
+var deliveryOnly = new List<double>();
+for (var round = 0; round < 2; round++)
+{
+    deliveryOnly.Add(await DeliveryOnly(eventsPerRound));
+}
+
+Console.WriteLine($"Delivery stage alone (messages committed to webhooksdb): {deliveryOnly.Average():0} deliveries/s, ratio {deliveryOnly.Average() / bareRates.Average():P0} of bare");
 var ratio = webhookRates.Average() / bareRates.Average();
 Console.WriteLine($"Throughput ({eventsPerRound * Endpoints} deliveries per round, payload {Encoding.UTF8.GetByteCount(samplePayload)} B): "
     + $"webhooks {webhookRates.Average():0} deliveries/s, bare HttpClient {bareRates.Average():0} req/s, ratio {ratio:P0} (target >= 50%)");
@@ -153,6 +184,15 @@ async Task Latency(int endpoints)
     double Percentile(double p) => latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(p * latencies.Count) - 1)];
     Console.WriteLine($"Latency commit -> receiver, {achieved:0} events/s x {endpoints} endpoint(s), {latencies.Count} deliveries: "
         + $"p50 {Percentile(0.50):0.0} ms, p90 {Percentile(0.90):0.0} ms, p99 {Percentile(0.99):0.0} ms, max {latencies[^1]:0.0} ms (target p99 <= 100 ms)");
+
+    // Where the time went: outbox commit -> relayed to the broker (source), fan-out transaction start -> first attempt.
+    await using var events = NpgsqlDataSource.Create(source.ConnectionString);
+    await using var relay = events.CreateCommand("select percentile_cont(array[0.5, 0.99]) within group (order by extract(epoch from dispatched_at - created_at) * 1000) from outbox_messages where created_at > now() - interval '30 seconds'");
+    var relayed = (double[])(await relay.ExecuteScalarAsync())!;
+    await using var deliveries = NpgsqlDataSource.Create(webhooksDb);
+    await using var attempt = deliveries.CreateCommand("select percentile_cont(array[0.5, 0.99]) within group (order by extract(epoch from a.attempted_at - m.created_at) * 1000) from webhook_messages m join webhook_attempts a on a.message_seq = m.seq where m.created_at > now() - interval '30 seconds'");
+    var attempted = (double[])(await attempt.ExecuteScalarAsync())!;
+    Console.WriteLine($"  outbox commit -> broker: p50 {relayed[0]:0.0} ms, p99 {relayed[1]:0.0} ms; fan-out -> attempt: p50 {attempted[0]:0.0} ms, p99 {attempted[1]:0.0} ms");
 }
 
 await Latency(Endpoints);
@@ -179,12 +219,15 @@ internal sealed class BenchHost(IReadOnlyDictionary<string, string?> settings) :
 }
 
 /// <summary>Commits integration events to an outbox and relays them, as the Clusters service does.</summary>
-internal sealed class EventSource(IHost host) : IAsyncDisposable
+internal sealed class EventSource(IHost host, string connectionString) : IAsyncDisposable
 {
+    public string ConnectionString => connectionString;
+
     public static async Task<EventSource> StartAsync(InfrastructureFixture infrastructure)
     {
         var builder = Host.CreateApplicationBuilder();
-        builder.Configuration["ConnectionStrings:eventsdb"] = await infrastructure.CreateDatabaseAsync("events_bench");
+        var connectionString = await infrastructure.CreateDatabaseAsync("events_bench");
+        builder.Configuration["ConnectionStrings:eventsdb"] = connectionString;
         builder.Configuration["ConnectionStrings:messaging"] = infrastructure.RabbitMq.ConnectionString;
         builder.Configuration["Platform:ServiceName"] = $"events-bench-{Environment.ProcessId}";
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
@@ -192,7 +235,7 @@ internal sealed class EventSource(IHost host) : IAsyncDisposable
         builder.AddPlatformMessaging();
         var host = builder.Build();
         await host.StartAsync();
-        return new EventSource(host);
+        return new EventSource(host, connectionString);
     }
 
     public async Task<IReadOnlyList<Guid>> PublishAsync(params object[] events)

@@ -48,7 +48,7 @@ public sealed class EndpointDelivery(
                 for update skip locked
                 """);
             due.Parameters.Add(new() { Value = endpointId });
-            due.Parameters.Add(new() { Value = Math.Max(1, settings.MaxConcurrencyPerEndpoint) });
+            due.Parameters.Add(new() { Value = Math.Max(1, settings.BatchSize) });
             claim.BatchCommands.Add(due);
             await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
             endpoint = await reader.ReadAsync(cancellationToken) ? EndpointStore.Read(reader) : null;
@@ -73,7 +73,12 @@ public sealed class EndpointDelivery(
         }
 
         var keys = SigningKeys(endpoint, now);
-        var results = await Task.WhenAll(messages.Select(m => sender.SendAsync(endpoint.Url, m.WebhookId, Encoding.UTF8.GetBytes(m.Payload), keys, cancellationToken)));
+        // A batch larger than the concurrency limit shares one claim and one commit among more deliveries.
+        var results = new AttemptResult[messages.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, messages.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.MaxConcurrencyPerEndpoint), CancellationToken = cancellationToken },
+            async (i, token) => results[i] = await sender.SendAsync(endpoint.Url, messages[i].WebhookId, Encoding.UTF8.GetBytes(messages[i].Payload), keys, token));
 
         now = time.GetUtcNow();
         var effect = new EndpointEffect(endpoint.FailingSince);

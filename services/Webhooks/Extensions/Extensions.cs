@@ -72,10 +72,10 @@ internal static class Extensions
 
     private static void Validate(DeliverySettings delivery)
     {
-        if (delivery.Timeout <= TimeSpan.Zero || delivery.MaxConcurrencyPerEndpoint < 1 || delivery.MaxActiveEndpoints < 1
+        if (delivery.Timeout <= TimeSpan.Zero || delivery.MaxConcurrencyPerEndpoint < 1 || delivery.BatchSize < 1 || delivery.MaxActiveEndpoints < 1
             || delivery.Schedule.Any(d => d < TimeSpan.Zero) || delivery.SweepInterval <= TimeSpan.Zero)
         {
-            throw new InvalidOperationException("Webhooks:Delivery: Timeout and SweepInterval must be positive, concurrency limits at least 1, and RetrySchedule delays not negative.");
+            throw new InvalidOperationException("Webhooks:Delivery: Timeout and SweepInterval must be positive, concurrency limits and BatchSize at least 1, and RetrySchedule delays not negative.");
         }
     }
 }

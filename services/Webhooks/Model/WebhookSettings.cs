@@ -31,6 +31,9 @@ public sealed class DeliverySettings
     /// <summary>Deliveries in flight to one endpoint from one replica; a slow endpoint holds only its own slots.</summary>
     public int MaxConcurrencyPerEndpoint { get; set; } = 8;
 
+    /// <summary>Due messages one lane claims at a time (sent at most <see cref="MaxConcurrencyPerEndpoint"/> at once, recorded in one commit).</summary>
+    public int BatchSize { get; set; } = 32;
+
     /// <summary>Endpoints served at once by one replica (each holds a database connection while it delivers).</summary>
     public int MaxActiveEndpoints { get; set; } = 32;
 
