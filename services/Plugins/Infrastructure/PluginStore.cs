@@ -181,8 +181,9 @@ public sealed class PluginStore(NpgsqlDataSource database, IntegrationEventOutbo
             }
         }
 
-        await using (var delete = new NpgsqlCommand("delete from plugins where name = $1; delete from plugin_state where plugin = $1", connection, transaction))
+        foreach (var sql in new[] { "delete from plugins where name = $1", "delete from plugin_state where plugin = $1" })
         {
+            await using var delete = new NpgsqlCommand(sql, connection, transaction);
             delete.Parameters.Add(new() { Value = name });
             await delete.ExecuteNonQueryAsync(cancellationToken);
         }
