@@ -1,6 +1,8 @@
 using System.Text.Json;
 
-namespace Platform.Hosting.Infrastructure;
+using Platform.Hosting.Infrastructure;
+
+namespace Platform.Testing;
 
 /// <summary>
 /// Records the processes a run started (PID and exact command line) so the next run can stop what a
