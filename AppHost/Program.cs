@@ -3,6 +3,7 @@ using Platform.Hosting.ObjectStore;
 using Platform.Hosting.Parameters;
 using Platform.Hosting.Postgres;
 using Platform.Hosting.Prerequisites;
+using Platform.Hosting.Publishing;
 using Platform.Hosting.RabbitMQ;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -61,4 +62,5 @@ builder.AddProject<Projects.Platform_Proxy>("proxy")
     .WithReference(webhooks).WaitFor(webhooks).WithReference(plugins).WaitFor(plugins);
 
 builder.AddStartupSummary();
+builder.AddKubernetesPublishing();
 builder.Build().Run();

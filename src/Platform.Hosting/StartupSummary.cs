@@ -32,15 +32,13 @@ public static class StartupSummary
     private static async Task PrintWhenHealthyAsync(DistributedApplicationModel model, IServiceProvider services, IConfiguration configuration, CancellationToken cancellationToken)
     {
         var notifications = services.GetRequiredService<ResourceNotificationService>();
-        var waited = model.Resources.Where(r => r is not ParameterResource && r.Name != "aspire-dashboard").ToList();
+        // Parameters never turn healthy, and Aspire's hidden helpers (a project's rebuilder) only run on request.
+        var waited = model.Resources
+            .Where(r => r is not ParameterResource && !(notifications.TryGetCurrentState(r.Name, out var current) && current.Snapshot.IsHidden))
+            .ToList();
         try
         {
-            var pending = waited.ToDictionary(r => r.Name, r => notifications.WaitForResourceHealthyAsync(r.Name, cancellationToken));
-            while (!Task.WhenAll(pending.Values).IsCompleted)
-            {
-                await Task.WhenAny(Task.WhenAll(pending.Values), Task.Delay(20000, cancellationToken));
-                Console.Error.WriteLine("DEBUG pending: " + string.Join(", ", pending.Where(p => !p.Value.IsCompleted).Select(p => p.Key)));
-            }
+            await Task.WhenAll(waited.Select(r => notifications.WaitForResourceHealthyAsync(r.Name, cancellationToken)));
         }
         catch (OperationCanceledException)
         {
