@@ -62,5 +62,7 @@ builder.AddProject<Projects.Platform_Proxy>("proxy")
     .WithReference(webhooks).WaitFor(webhooks).WithReference(plugins).WaitFor(plugins);
 
 builder.AddStartupSummary();
-builder.AddKubernetesPublishing();
 builder.Build().Run();
+
+// Publishing Aspire's manifest also writes, beside it, the Kubernetes manifests for the Pi cluster.
+KubernetesPublisher.PublishBesideManifest(builder.Configuration);

@@ -13,7 +13,7 @@ namespace Platform.EndToEnd.Tests;
 /// <summary>The AppHost started by Aspire.Hosting.Testing: every resource turns healthy and the public port answers.</summary>
 public sealed class AspireTestingTests : IDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(6);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(10);
 
     private readonly TestDirectory directory = new("platform-aspire-testing");
 
@@ -39,7 +39,8 @@ public sealed class AspireTestingTests : IDisposable
             await notifications.WaitForResourceHealthyAsync(name, timeout.Token);
         }
 
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{publicPort}") };
+        // Aspire.Hosting.Testing may move even fixed ports; the endpoint says where the Proxy listens.
+        using var http = new HttpClient { BaseAddress = app.GetEndpoint("proxy", "http") };
         using (var anonymous = await http.GetAsync(new Uri("/api/v1/clusters/", UriKind.Relative), timeout.Token))
         {
             Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);

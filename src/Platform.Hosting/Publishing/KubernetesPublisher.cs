@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
-using Aspire.Hosting;
-using Aspire.Hosting.Publishing;
 using Microsoft.Extensions.Configuration;
 
 namespace Platform.Hosting.Publishing;
@@ -19,21 +17,18 @@ public static partial class KubernetesPublisher
     public const string PiRegistry = "registry.pi.local:5000";
     private const int ProjectPort = 8080;
 
-    /// <summary>After <c>--publisher manifest --output-path X/aspire-manifest.json</c>, writes X/base and X/overlays/pi.</summary>
-    public static IDistributedApplicationBuilder AddKubernetesPublishing(this IDistributedApplicationBuilder builder)
+    /// <summary>
+    /// After <c>--publisher manifest --output-path X/aspire-manifest.json</c> has run, writes X/base and X/overlays/pi
+    /// from that manifest; does nothing for any other run.
+    /// </summary>
+    public static void PublishBesideManifest(IConfiguration configuration)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.Eventing.Subscribe<AfterPublishEvent>((_, _) =>
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (configuration["Publishing:Publisher"] == "manifest" && configuration["Pipeline:OutputPath"] is { Length: > 0 } path)
         {
-            if (builder.Configuration["Publishing:Publisher"] == "manifest" && builder.Configuration["Publishing:OutputPath"] is { Length: > 0 } path)
-            {
-                var manifest = Directory.Exists(path) ? Path.Combine(path, "aspire-manifest.json") : path;
-                Publish(manifest, Path.GetDirectoryName(Path.GetFullPath(manifest))!);
-            }
-
-            return Task.CompletedTask;
-        });
-        return builder;
+            var manifest = Path.GetFullPath(Directory.Exists(path) ? Path.Combine(path, "aspire-manifest.json") : path);
+            Publish(manifest, Path.GetDirectoryName(manifest)!);
+        }
     }
 
     public static void Publish(string aspireManifestPath, string output)
@@ -282,14 +277,20 @@ internal sealed class PublishedModel(JsonObject resources)
             return $"$({Variable(name)})";
         }
 
-        if (path == "connectionString")
+        if (path is "connectionString" or "value")
         {
-            return Resolve(resource["connectionString"]!.GetValue<string>(), parameters);
+            // A value resource (a database's connection string, a URI-encoded password) is its expression, resolved in place.
+            return Resolve(resource[path]!.GetValue<string>(), parameters);
         }
 
         var parts = path.Split('.');
+        if (parts is not ["bindings", _, _])
+        {
+            throw new InvalidOperationException($"Cannot resolve '{match.Value}' for Kubernetes.");
+        }
+
         var port = type == "project.v0" ? 8080 : resource["bindings"]![parts[1]]!["targetPort"]!.GetValue<int>();
-        return parts is ["bindings", _, var property] ? property switch
+        return parts is [_, _, var property] ? property switch
         {
             "host" => name,
             "port" or "targetPort" => port.ToString(System.Globalization.CultureInfo.InvariantCulture),
