@@ -1,43 +1,68 @@
 using Platform.Hosting;
+using Platform.Hosting.ObjectStore;
+using Platform.Hosting.Parameters;
+using Platform.Hosting.Postgres;
+using Platform.Hosting.Prerequisites;
+using Platform.Hosting.Publishing;
+using Platform.Hosting.RabbitMQ;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
+// What an operator decides (README, "Parameters"): Parameters__admins=alice dotnet run --project AppHost.
+var admins = builder.AddParameter("admins", "", publishValueAsDefault: true);
+var authType = builder.AddParameter("auth-type", "simple", publishValueAsDefault: true);
+var simplePassword = builder.AddParameter("simple-password", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
+var jupyterHubUrl = builder.AddParameter("jupyterhub-url", "", publishValueAsDefault: true);
+var webhooksAllowedHosts = builder.AddParameter("webhooks-allowed-hosts", "", publishValueAsDefault: true);
+
+// Generated once and kept in the AppHost's user secrets: the proxy token that internal calls present, and the key
+// that seals secrets at rest.
+var proxyToken = builder.AddParameter("proxy-token", new GenerateParameterDefault { MinLength = 64, Special = false }, secret: true, persist: true);
+var sealingKey = builder.AddGeneratedKey("sealing-key");
+
 // Infrastructure: each service owns its database; events travel over RabbitMQ; plugin packages live in the object store.
-var postgres = builder.AddPostgres("postgres");
+var postgres = builder.AddPostgresResources("postgres");
 var authDb = postgres.AddDatabase("authdb");
 var clustersDb = postgres.AddDatabase("clustersdb");
 var webhooksDb = postgres.AddDatabase("webhooksdb");
 var pluginsDb = postgres.AddDatabase("pluginsdb");
-var messaging = builder.AddRabbitMQ("messaging");
+var messaging = builder.AddMessageBroker("messaging");
 var objects = builder.AddObjectStore("objects");
 
-// Shared by the services that trust the Proxy's internal calls (forwarded client address, route snapshots).
-var proxyToken = builder.AddSecret("proxy-token");
+var auth = builder.AddProject<Projects.Platform_Auth>("auth").WithServiceEndpoint()
+    .WithReference(authDb).WaitFor(authDb).WithReference(messaging).WaitFor(messaging)
+    .WithEnvironment("Proxy__Token", proxyToken).WithEnvironment("Secrets__SealingKey", sealingKey)
+    .WithEnvironment("Auth__Admins", admins).WithEnvironment("Auth__Type", authType)
+    .WithEnvironment("Auth__Simple__Password", simplePassword).WithEnvironment("Auth__JupyterHub__Url", jupyterHubUrl);
 
-var auth = builder.AddProject("auth", "../services/Auth/Platform.Auth.csproj")
-    .WithReference(authDb).WithReference(messaging).WithEnvironment("Proxy__Token", proxyToken)
-    .WaitFor(authDb).WaitFor(messaging);
-
-var clusters = builder.AddProject("clusters", "../services/Clusters/Platform.Clusters.csproj")
-    .WithHostPrerequisite("Dask", "python3-distributed", "/usr/bin/dask-scheduler").WithEnvironment("Proxy__Token", proxyToken)
+var clusters = builder.AddProject<Projects.Platform_Clusters>("clusters").WithServiceEndpoint()
+    .WithHostPrerequisite("Dask", "python3-distributed", "/usr/bin/dask-scheduler")
+    .WithReference(clustersDb).WaitFor(clustersDb).WithReference(messaging).WaitFor(messaging).WithReference(auth).WaitFor(auth)
+    .WithEnvironment("Proxy__Token", proxyToken).WithEnvironment("Secrets__SealingKey", sealingKey)
     // Locally, Dask processes belong to this run: kept with its data, and stopped with it on Ctrl+C.
-    .WithLocalEnvironment("Clusters__DataDirectory", Path.Combine(builder.DataDirectory, "clusters"))
-    .WithLocalEnvironment("Clusters__StopClustersOnShutdown", "true")
-    .WithReference(clustersDb).WithReference(messaging).WithReference(auth)
-    .WaitFor(clustersDb).WaitFor(messaging).WaitFor(auth);
+    .WithLocalEnvironment("Clusters__DataDirectory", data => Path.Combine(data, "clusters"))
+    .WithLocalEnvironment("Clusters__StopClustersOnShutdown", _ => "true");
 
-var webhooks = builder.AddProject("webhooks", "../services/Webhooks/Platform.Webhooks.csproj")
-    .WithReference(webhooksDb).WithReference(messaging).WithReference(auth)
-    .WaitFor(webhooksDb).WaitFor(messaging).WaitFor(auth);
+var webhooks = builder.AddProject<Projects.Platform_Webhooks>("webhooks").WithServiceEndpoint()
+    .WithReference(webhooksDb).WaitFor(webhooksDb).WithReference(messaging).WaitFor(messaging).WithReference(auth).WaitFor(auth)
+    .WithEnvironment("Secrets__SealingKey", sealingKey).WithEnvironment("Webhooks__AllowedHosts", webhooksAllowedHosts);
 
-var plugins = builder.AddProject("plugins", "../services/Plugins/Platform.Plugins.csproj")
-    .WithReference(pluginsDb).WithReference(messaging).WithReference(objects).WithReference(auth)
-    .WaitFor(pluginsDb).WaitFor(messaging).WaitFor(objects).WaitFor(auth);
+var plugins = builder.AddProject<Projects.Platform_Plugins>("plugins").WithServiceEndpoint()
+    .WithReference(pluginsDb).WaitFor(pluginsDb).WithReference(messaging).WaitFor(messaging)
+    .WithReference(objects).WaitFor(objects).WithReference(auth).WaitFor(auth)
+    .WithEnvironment("Secrets__SealingKey", sealingKey);
 
-// The one public entry point: routes to every service, and learns cluster routes from events.
-builder.AddProject("proxy", "../services/Proxy/Platform.Proxy.csproj").WithHttpPort(8000).WithExternalHttpEndpoints()
+// The one public entry point, on its own socket (no DCP proxy in front of the SNI splice): routes to every service,
+// and learns cluster routes from events.
+builder.AddProject<Projects.Platform_Proxy>("proxy")
+    .WithHttpEndpoint(port: builder.PublicPort(), name: "http", isProxied: false).WithExternalHttpEndpoints()
+    .WithHttpHealthCheck("/health")
     .WithEnvironment("Proxy__Token", proxyToken)
-    .WithReference(messaging).WithReference(auth).WithReference(clusters).WithReference(webhooks).WithReference(plugins)
-    .WaitFor(messaging).WaitFor(auth).WaitFor(clusters).WaitFor(webhooks).WaitFor(plugins);
+    .WithReference(messaging).WaitFor(messaging).WithReference(auth).WaitFor(auth).WithReference(clusters).WaitFor(clusters)
+    .WithReference(webhooks).WaitFor(webhooks).WithReference(plugins).WaitFor(plugins);
 
+builder.AddStartupSummary();
 builder.Build().Run();
+
+// Publishing Aspire's manifest also writes, beside it, the Kubernetes manifests for the Pi cluster.
+KubernetesPublisher.PublishBesideManifest(builder.Configuration);

@@ -31,7 +31,7 @@ public sealed class PublicPortTests(ITestOutputHelper log) : IDisposable
         try
         {
             await system.WaitForOutputAsync("resources are healthy", StartTimeout);
-            var proxyPort = 8000 + system.PortBase;
+            var proxyPort = system.PublicPort;
             using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false })
             {
                 BaseAddress = new Uri($"http://127.0.0.1:{proxyPort}"),
@@ -99,8 +99,7 @@ public sealed class PublicPortTests(ITestOutputHelper log) : IDisposable
                 return gone.StatusCode == HttpStatusCode.NotFound && (await gone.Content.ReadAsStringAsync()).Contains("has no dashboard here", StringComparison.Ordinal);
             }, "the dashboard route to disappear after the cluster stopped");
 
-            var recorded = system.RecordedProcessIds();
-            var everything = recorded.Concat(recorded.SelectMany(ProcessTable.Descendants)).Distinct().ToList();
+            var everything = system.RunningProcessIds();
             UnixSignal.Send(system.ProcessId, UnixSignal.Interrupt);
             Assert.Equal(0, await system.Exited.WaitAsync(TimeSpan.FromSeconds(120)));
             Assert.All(everything, pid => Assert.False(ProcessTable.IsRunning(pid), $"PID {pid} ({string.Join(' ', ProcessTable.CommandLine(pid))}) is still running"));
@@ -121,15 +120,17 @@ public sealed class PublicPortTests(ITestOutputHelper log) : IDisposable
     /// <summary>Kills the AppHost's Proxy and starts the same build with the same environment on the same port.</summary>
     private static async Task<Process> RestartProxyAsync(HttpClient http, AppHostProcess system)
     {
-        var proxyPid = system.RecordedProcessIds().Single(pid => ProcessTable.CommandLine(pid).Any(a => a.EndsWith("Platform.Proxy.dll", StringComparison.Ordinal)));
+        // DCP runs `dotnet run`, which runs the built Proxy; the Proxy itself is what a crash takes down.
+        var proxyPid = system.RunningProcessIds().Single(pid => ProcessTable.CommandLine(pid) is [var program, ..] && program.EndsWith("/Platform.Proxy", StringComparison.Ordinal));
         var commandLine = ProcessTable.CommandLine(proxyPid);
+        var workingDirectory = File.ResolveLinkTarget($"/proc/{proxyPid}/cwd", returnFinalTarget: false)?.FullName ?? Path.GetDirectoryName(commandLine[0])!;
         var environment = File.ReadAllText($"/proc/{proxyPid}/environ").Split('\0', StringSplitOptions.RemoveEmptyEntries)
             .Select(v => v.Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1], StringComparer.Ordinal);
 
         UnixSignal.Send(proxyPid, UnixSignal.Kill);
         await Eventually(() => Task.FromResult(!ProcessTable.IsRunning(proxyPid)), "the proxy to die");
 
-        var start = new ProcessStartInfo(commandLine[0]) { WorkingDirectory = Path.GetDirectoryName(commandLine[^1])!, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(commandLine[0]) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in commandLine.Skip(1))
         {
             start.ArgumentList.Add(argument);
@@ -164,7 +165,7 @@ public sealed class PublicPortTests(ITestOutputHelper log) : IDisposable
     private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string path, string user, string? json = null)
     {
         using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:")));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{AppHostProcess.SimplePassword}")));
         if (json is not null)
         {
             request.Content = new StringContent(json, Encoding.UTF8, "application/json");

@@ -4,26 +4,44 @@ using Platform.Hosting.Infrastructure;
 
 namespace Platform.Testing;
 
-/// <summary>The built AppHost started the way a user starts it: <c>dotnet Platform.AppHost.dll</c>, in its own session.</summary>
+/// <summary>
+/// The built AppHost started the way a user starts it, in its own session, with SIGINT at its default disposition
+/// whatever this test runner inherited (a runner started as a background job has it ignored, and .NET keeps it so).
+/// Its dashboard, OTLP and resource-service ports and the Proxy's public port are free ones, leased for its lifetime.
+/// </summary>
 public sealed class AppHostProcess : IAsyncDisposable
 {
-    /// <summary>The default ports of AppHost/Program.cs, to find a Platform:PortBase under which all are free.</summary>
-    private static readonly int[] DefaultPorts = [5532, 5772, 5790, 5101, 5102, 5103, 5104, 8000];
-
     private readonly StringBuilder _output = new();
     private readonly Lock _gate = new();
     private readonly ChildProcess _process;
     private readonly FileStream _portBaseLease;
 
-    private AppHostProcess(string dataDirectory, int portBase, FileStream portBaseLease)
+    private AppHostProcess(string dataDirectory, int portBase, FileStream portBaseLease, IReadOnlyDictionary<string, string?> environment)
     {
         DataDirectory = dataDirectory;
         PortBase = portBase;
         _portBaseLease = portBaseLease;
-        _process = ChildProcess.Start(new ChildProcessStartInfo(ExecutableSearch.OnPath("dotnet") ?? "dotnet",
-            [AssemblyPath, $"--Platform:DataDirectory={dataDirectory}", $"--Platform:PortBase={portBase}"])
+        var variables = new Dictionary<string, string?>
         {
-            Environment = new Dictionary<string, string?> { ["NO_COLOR"] = "1" },
+            ["NO_COLOR"] = "1",
+            ["DOTNET_ENVIRONMENT"] = "Development",
+            ["ASPNETCORE_URLS"] = $"http://localhost:{DashboardPort}",
+            ["ASPIRE_DASHBOARD_OTLP_HTTP_ENDPOINT_URL"] = $"http://localhost:{PortBase + OtlpOffset}",
+            ["ASPIRE_RESOURCE_SERVICE_ENDPOINT_URL"] = $"http://localhost:{PortBase + ResourceServiceOffset}",
+            ["ASPIRE_ALLOW_UNSECURED_TRANSPORT"] = "true",
+            ["Platform__DataDirectory"] = dataDirectory,
+            ["Platform__PublicPort"] = PublicPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Parameters__simple-password"] = SimplePassword,
+        };
+        foreach (var (key, value) in environment)
+        {
+            variables[key] = value;
+        }
+
+        _process = ChildProcess.Start(new ChildProcessStartInfo("/usr/bin/env", ["--default-signal=INT", ExecutablePath])
+        {
+            Environment = variables,
+            WorkingDirectory = Path.GetDirectoryName(ExecutablePath),
             Output = line =>
             {
                 lock (_gate)
@@ -32,11 +50,21 @@ public sealed class AppHostProcess : IAsyncDisposable
         });
     }
 
+    /// <summary>The password every user gives (the AppHost's simple-password parameter, set by the test).</summary>
+    public const string SimplePassword = "end-to-end";
+
+    private const int PublicOffset = 0;
+    private const int DashboardOffset = 1;
+    private const int OtlpOffset = 2;
+    private const int ResourceServiceOffset = 3;
+
+    public int PublicPort => PortBase + PublicOffset;
+    public int DashboardPort => PortBase + DashboardOffset;
+
     public string DataDirectory { get; }
     public int PortBase { get; }
     public int ProcessId => _process.Id;
     public Task<int> Exited => _process.Exited;
-    public string PidFilePath => Path.Combine(DataDirectory, "apphost.pids");
 
     public string Output
     {
@@ -47,15 +75,15 @@ public sealed class AppHostProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>AppHost/bin/&lt;configuration of this test build&gt;/net10.0/Platform.AppHost.dll.</summary>
-    public static string AssemblyPath
+    /// <summary>AppHost/bin/&lt;configuration of this test build&gt;/net10.0/Platform.AppHost.</summary>
+    public static string ExecutablePath
     {
         get
         {
             var testOutput = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
             var configuration = testOutput.Parent!.Name;
             var repository = testOutput.Parent!.Parent!.Parent!.Parent!.Parent!.FullName;
-            return Path.Combine(repository, "AppHost", "bin", configuration, testOutput.Name, "Platform.AppHost.dll");
+            return Path.Combine(repository, "AppHost", "bin", configuration, testOutput.Name, "Platform.AppHost");
         }
     }
 
@@ -63,12 +91,12 @@ public sealed class AppHostProcess : IAsyncDisposable
     /// Starts the AppHost under <paramref name="portBase"/>, or under a free one. The base is leased through a lock
     /// file for as long as this object lives, so test projects running at the same time never pick the same one.
     /// </summary>
-    public static AppHostProcess Start(string dataDirectory, int? portBase = null)
+    public static AppHostProcess Start(string dataDirectory, int? portBase = null, IReadOnlyDictionary<string, string?>? environment = null)
     {
         var (chosen, lease) = portBase is { } given ? (given, LeaseWaiting(given, TimeSpan.FromSeconds(30))) : FreePortBase();
         try
         {
-            return new(dataDirectory, chosen, lease);
+            return new(dataDirectory, chosen, lease, environment ?? new Dictionary<string, string?>());
         }
         catch
         {
@@ -95,11 +123,18 @@ public sealed class AppHostProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>The PIDs the AppHost recorded for the processes it started.</summary>
-    public IReadOnlyList<int> RecordedProcessIds()
+    /// <summary>
+    /// Every process of this run: the AppHost's own descendants, and DCP (which detaches, and names the AppHost it
+    /// watches with <c>--monitor</c>) with everything it started.
+    /// </summary>
+    public IReadOnlyList<int> RunningProcessIds()
     {
-        var content = JsonSerializer.Deserialize<RecordedProcesses>(File.ReadAllText(PidFilePath))!;
-        return [.. content.Processes.Select(p => p.ProcessId)];
+        var monitor = $"{_process.Id}";
+        var dcp = Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && ProcessTable.CommandLine(pid) is { Count: > 2 } commandLine
+                && Path.GetFileName(commandLine[0]) == "dcp" && commandLine.SkipWhile(a => a != "--monitor").Skip(1).FirstOrDefault() == monitor);
+        return [.. dcp.Append(_process.Id).SelectMany(pid => ProcessTable.Descendants(pid).Prepend(pid)).Distinct()];
     }
 
     public async ValueTask DisposeAsync()
@@ -114,25 +149,19 @@ public sealed class AppHostProcess : IAsyncDisposable
         }
     }
 
-    private sealed record RecordedProcess(int ProcessId);
-
-    private sealed record RecordedProcesses(RecordedProcess[] Processes);
-
     /// <summary>
-    /// Bases 100, 200, … 3900 keep every port (5201 … 11900) below both Linux's ephemeral range, from which the kernel
-    /// hands out the client side of every connection on the machine (a base up there once lost RabbitMQ's port to
-    /// one between our check and the broker's bind: eaddrinuse), and <see cref="FreePort.LowestPicked"/>, where the
-    /// other tests' servers get their ports. No two default ports differ by a multiple of 100, so two bases never
-    /// share a port.
+    /// Bases 8100, 8200, … 11900 keep the four ports below both Linux's ephemeral range, from which the kernel hands
+    /// out the client side of every connection on the machine, and <see cref="FreePort.LowestPicked"/>, where the
+    /// other tests' servers (and this run's epmd) get their ports; the lock file keeps two test runs apart.
     /// </summary>
     private static (int PortBase, FileStream Lease) FreePortBase()
     {
         for (var attempt = 0; attempt < 100; attempt++)
         {
-            var portBase = Random.Shared.Next(1, 40) * 100;
+            var portBase = 8000 + (Random.Shared.Next(1, 40) * 100);
             if (TryLease(portBase) is not { } lease)
                 continue;
-            if (DefaultPorts.All(p => FreePort.IsFree(p + portBase)))
+            if (new[] { PublicOffset, DashboardOffset, OtlpOffset, ResourceServiceOffset }.All(p => FreePort.IsFree(p + portBase)))
                 return (portBase, lease);
             lease.Dispose();
         }

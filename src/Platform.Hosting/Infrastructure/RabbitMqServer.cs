@@ -10,26 +10,20 @@ namespace Platform.Hosting.Infrastructure;
 /// </summary>
 public sealed class RabbitMqServer : IAsyncDisposable
 {
-    private const string UserName = "platform";
+    private const string UserName = RabbitMqNode.UserName;
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(30);
 
     private readonly RabbitMqServerOptions _options;
-    private readonly Layout _layout;
-    private readonly string _script;
-    private readonly string _epmdPath;
-    private readonly string _password;
+    private readonly RabbitMqNode _node;
     private readonly int _epmdPort;
     private readonly int _distributionPort;
     private ChildProcess? _epmd;
     private ChildProcess? _broker;
 
-    private RabbitMqServer(RabbitMqServerOptions options, Layout layout, string script, string epmd, string password, int port)
+    private RabbitMqServer(RabbitMqServerOptions options, RabbitMqNode node, int port)
     {
         _options = options;
-        _layout = layout;
-        _script = script;
-        _epmdPath = epmd;
-        _password = password;
+        _node = node;
         Port = port;
         _epmdPort = FreePort.Pick();
         _distributionPort = FreePort.Pick();
@@ -43,11 +37,11 @@ public sealed class RabbitMqServer : IAsyncDisposable
     /// <summary>The node's private epmd (Erlang port mapper).</summary>
     public int EpmdProcessId => _epmd?.Id ?? 0;
 
-    public string ConnectionString => $"amqp://{UserName}:{_password}@127.0.0.1:{Port}/";
+    public string ConnectionString => _node.ConnectionString("127.0.0.1", Port);
     public string UserNameForClients => UserName;
-    public string Password => _password;
-    public string NodeName => $"rabbit-{Port}@localhost";
-    public string DataDirectory => _layout.Root;
+    public string Password => _node.Password;
+    public string NodeName => RabbitMqNode.NodeName;
+    public string DataDirectory => _node.Root;
     public TimeSpan StartupTime { get; private set; }
 
     /// <summary>Broker output so far, newest last (the last 30 lines).</summary>
@@ -56,21 +50,10 @@ public sealed class RabbitMqServer : IAsyncDisposable
     public static async Task<RabbitMqServer> StartAsync(RabbitMqServerOptions options, CancellationToken ct = default)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var script = ExecutableSearch.RabbitMqServerScript()
-            ?? throw new InfrastructureNotInstalledException("RabbitMQ (rabbitmq-server) was not found.", PackageInstaller.InstallCommand("rabbitmq-server"));
-        var epmd = ExecutableSearch.Epmd()
-            ?? throw new InfrastructureNotInstalledException("Erlang's epmd was not found.", PackageInstaller.InstallCommand("rabbitmq-server"));
-
-        var layout = new Layout(Path.GetFullPath(options.DataDirectory));
-        Directory.CreateDirectory(layout.Root);
-        Directory.CreateDirectory(layout.Mnesia);
-        Directory.CreateDirectory(layout.Logs);
-        Directory.CreateDirectory(layout.Home);
-        var password = GeneratedSecret.LoadOrCreate(layout.PasswordFile);
+        var node = RabbitMqNode.At(options.DataDirectory);
+        await node.PrepareAsync(ct);
         var port = options.Port == 0 ? FreePort.Pick() : options.Port;
-
-        var server = new RabbitMqServer(options, layout, script, epmd, password, port);
-        await server.WriteConfigurationAsync(ct);
+        var server = new RabbitMqServer(options, node, port);
         await server.StartAgainAsync(ct);
         return server;
     }
@@ -120,7 +103,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
 
     private async Task StartEpmdAsync(CancellationToken ct)
     {
-        _epmd = ChildProcess.Start(new ChildProcessStartInfo(_epmdPath, ["-port", _epmdPort.ToString(), "-address", "127.0.0.1"])
+        _epmd = ChildProcess.Start(new ChildProcessStartInfo(_node.EpmdPath, RabbitMqNode.EpmdArguments(_epmdPort.ToString()))
         {
             Environment = new Dictionary<string, string?> { ["ERL_EPMD_PORT"] = _epmdPort.ToString(), ["ERL_EPMD_ADDRESS"] = "127.0.0.1" },
             Output = _options.Output is { } output ? line => output($"epmd: {line}") : null,
@@ -138,11 +121,11 @@ public sealed class RabbitMqServer : IAsyncDisposable
 
     private async Task StartBrokerAsync(CancellationToken ct)
     {
-        _broker = ChildProcess.Start(new ChildProcessStartInfo(_script, [])
+        _broker = ChildProcess.Start(new ChildProcessStartInfo(_node.ServerScript, [])
         {
-            Environment = BrokerEnvironment(),
+            Environment = _node.BrokerEnvironment(Port.ToString(), _distributionPort.ToString(), _epmdPort.ToString()).ToDictionary(kv => kv.Key, kv => (string?)kv.Value),
             Output = _options.Output,
-            WorkingDirectory = _layout.Root,
+            WorkingDirectory = _node.Root,
         });
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -160,65 +143,5 @@ public sealed class RabbitMqServer : IAsyncDisposable
         {
             throw new InfrastructureException($"RabbitMQ did not accept AMQP connections on port {Port} within {_options.StartTimeout.TotalSeconds:0} s.", _broker.Tail.Lines);
         }
-    }
-
-    private Dictionary<string, string?> BrokerEnvironment() => new()
-    {
-        // Makes Debian's script exec the VM in place instead of staying as a parent shell.
-        ["detached"] = "true",
-        ["HOME"] = _layout.Home, // the Erlang cookie lives here, not in root's home
-        ["RABBITMQ_CONF_ENV_FILE"] = _layout.EnvFile, // so /etc/rabbitmq/rabbitmq-env.conf cannot override us
-        ["RABBITMQ_NODENAME"] = NodeName,
-        ["RABBITMQ_USE_LONGNAME"] = "false",
-        ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
-        ["RABBITMQ_NODE_PORT"] = Port.ToString(),
-        ["RABBITMQ_DIST_PORT"] = _distributionPort.ToString(),
-        ["RABBITMQ_MNESIA_BASE"] = _layout.Mnesia,
-        ["RABBITMQ_LOG_BASE"] = _layout.Logs,
-        ["RABBITMQ_CONFIG_FILE"] = _layout.ConfigFile,
-        ["RABBITMQ_ADVANCED_CONFIG_FILE"] = _layout.AdvancedConfigFile,
-        ["RABBITMQ_ENABLED_PLUGINS_FILE"] = _layout.EnabledPluginsFile,
-        ["RABBITMQ_PID_FILE"] = _layout.PidFile,
-        ["ERL_EPMD_PORT"] = _epmdPort.ToString(),
-        ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
-        // We already run epmd; the VM must not daemonize another. Distribution listens on loopback only.
-        ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-start_epmd false -kernel inet_dist_use_interface {127,0,0,1}",
-    };
-
-    private async Task WriteConfigurationAsync(CancellationToken ct)
-    {
-        string[] config =
-        [
-            $"listeners.tcp.default = 127.0.0.1:{Port}",
-            // Only applied when the node's database is first created; the password file keeps later runs consistent.
-            $"default_user = {UserName}",
-            $"default_pass = {_password}",
-            "default_vhost = /",
-            "default_permissions.configure = .*",
-            "default_permissions.read = .*",
-            "default_permissions.write = .*",
-            "default_user_tags.administrator = true",
-            "log.console = true",
-            "log.console.level = info",
-            "log.console.use_colors = off", // our console colours lines per resource; its escape codes would garble them
-            "log.file = false",
-        ];
-        await File.WriteAllLinesAsync(_layout.ConfigFile, config, ct);
-        UnixFile.SetMode(_layout.ConfigFile, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        await File.WriteAllTextAsync(_layout.EnabledPluginsFile, "[].\n", ct); // no management plugin: no extra listener
-        await File.WriteAllTextAsync(_layout.EnvFile, "", ct);
-    }
-
-    private sealed record Layout(string Root)
-    {
-        public string Mnesia => Path.Combine(Root, "mnesia");
-        public string Logs => Path.Combine(Root, "log");
-        public string Home => Path.Combine(Root, "home");
-        public string ConfigFile => Path.Combine(Root, "rabbitmq.conf");
-        public string AdvancedConfigFile => Path.Combine(Root, "advanced.config");
-        public string EnabledPluginsFile => Path.Combine(Root, "enabled_plugins");
-        public string EnvFile => Path.Combine(Root, "rabbitmq-env.conf");
-        public string PidFile => Path.Combine(Root, "rabbitmq.pid");
-        public string PasswordFile => Path.Combine(Root, "rabbitmq.password");
     }
 }

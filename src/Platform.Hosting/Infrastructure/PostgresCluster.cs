@@ -1,0 +1,140 @@
+namespace Platform.Hosting.Infrastructure;
+
+/// <summary>
+/// A private PostgreSQL cluster on disk, made ready to start: initdb with a password generated once and kept beside
+/// it, a stale postmaster.pid cleared, the socket folder owned by the server's user. Whoever runs the server (DCP
+/// for the AppHost, <see cref="PostgresServer"/> for tests) starts it with <see cref="ServerCommand"/>.
+/// </summary>
+public sealed class PostgresCluster
+{
+    public const string SuperUser = "postgres";
+    private const string ServiceUser = "postgres";
+    private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(30);
+
+    private PostgresCluster(string root, string binDirectory)
+    {
+        Root = root;
+        BinDirectory = binDirectory;
+        Password = GeneratedSecret.LoadOrCreate(PasswordFile);
+    }
+
+    public string Root { get; }
+    public string BinDirectory { get; }
+    public string Password { get; }
+    public string DataDirectory => Path.Combine(Root, "pgdata");
+    private string Sockets => Path.Combine(Root, "run");
+    private string PasswordFile => Path.Combine(Root, "postgres.password");
+
+    /// <summary>Creates the folder and password (not yet the cluster); fails with the install command when PostgreSQL is missing.</summary>
+    public static PostgresCluster At(string root)
+    {
+        var bin = ExecutableSearch.PostgresBinDirectory()
+            ?? throw new InfrastructureNotInstalledException("PostgreSQL server binaries (initdb, postgres) were not found.", PackageInstaller.InstallCommand("postgresql"));
+        var full = Path.GetFullPath(root);
+        Directory.CreateDirectory(full);
+        UnixFile.SetMode(full, (UnixFileMode)0b111_001_001); // 0711: the server user may pass through, not list
+        return new PostgresCluster(full, bin);
+    }
+
+    /// <summary>initdb on first use, then whatever a crashed earlier run left behind is cleared.</summary>
+    public async Task PrepareAsync(Action<string>? output, CancellationToken ct)
+    {
+        ServiceAccount.EnsureTraversable(Root);
+        if (!File.Exists(Path.Combine(DataDirectory, "PG_VERSION")))
+        {
+            await InitializeAsync(output, ct);
+        }
+
+        await RemoveStalePidFileAsync(output, ct);
+        Directory.CreateDirectory(Sockets);
+        await ServiceAccount.GiveToAsync(ServiceUser, Sockets, ct);
+    }
+
+    /// <summary>The postgres binary itself (not pg_ctl, which daemonizes), as its own user when we are root, loopback only.</summary>
+    public (string FileName, IReadOnlyList<string> Arguments) ServerCommand(string port) =>
+        ServiceAccount.Wrap(ServiceUser, Path.Combine(BinDirectory, "postgres"),
+        [
+            "-D", DataDirectory, "-p", port, "-c", "listen_addresses=127.0.0.1",
+            // A unix socket path longer than the kernel's 107 bytes cannot be bound; TCP is all we use anyway.
+            "-k", Path.Combine(Sockets, ".s.PGSQL.65535").Length < 100 ? Sockets : "",
+        ]);
+
+    private async Task InitializeAsync(Action<string>? output, CancellationToken ct)
+    {
+        // A half-written cluster from an interrupted initdb cannot be resumed; initdb needs an empty folder.
+        if (Directory.Exists(DataDirectory))
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+
+        Directory.CreateDirectory(DataDirectory);
+        var passwordForInitdb = Path.Combine(Root, "initdb.pwfile");
+        await File.WriteAllTextAsync(passwordForInitdb, Password, ct);
+        try
+        {
+            await ServiceAccount.GiveToAsync(ServiceUser, DataDirectory, ct);
+            await ServiceAccount.GiveToAsync(ServiceUser, passwordForInitdb, ct);
+            var (fileName, arguments) = ServiceAccount.Wrap(ServiceUser, Path.Combine(BinDirectory, "initdb"),
+            [
+                "-D", DataDirectory, "-U", SuperUser, $"--pwfile={passwordForInitdb}",
+                "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync",
+            ]);
+            await using var initdb = ChildProcess.Start(new ChildProcessStartInfo(fileName, arguments) { Output = output, WorkingDirectory = Root });
+            var exitCode = await initdb.Exited.WaitAsync(ct);
+            if (exitCode != 0)
+            {
+                throw new InfrastructureException($"initdb failed with exit code {exitCode} for '{DataDirectory}'.", initdb.Tail.Lines);
+            }
+        }
+        finally
+        {
+            File.Delete(passwordForInitdb);
+        }
+    }
+
+    /// <summary>
+    /// A postmaster.pid left by a crashed run either names a server still running on our cluster
+    /// (stop it: it is ours, orphaned) or a dead/reused PID (remove the file so postgres starts).
+    /// </summary>
+    private async Task RemoveStalePidFileAsync(Action<string>? output, CancellationToken ct)
+    {
+        var pidFile = Path.Combine(DataDirectory, "postmaster.pid");
+        if (!File.Exists(pidFile))
+        {
+            return;
+        }
+
+        var lines = await File.ReadAllLinesAsync(pidFile, ct);
+        if (lines.Length > 0 && int.TryParse(lines[0].Trim(), out var pid) && pid > 1 && IsPostmasterOf(pid))
+        {
+            output?.Invoke($"Stopping PostgreSQL left running by an earlier run (PID {pid}).");
+            UnixSignal.Send(pid, UnixSignal.Interrupt);
+            var deadline = DateTime.UtcNow + ShutdownGrace;
+            while (ProcessTable.IsRunning(pid) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100, ct);
+            }
+
+            if (ProcessTable.IsRunning(pid))
+            {
+                UnixSignal.Send(pid, UnixSignal.Kill);
+            }
+
+            while (ProcessTable.IsRunning(pid))
+            {
+                await Task.Delay(100, ct);
+            }
+        }
+
+        if (File.Exists(pidFile))
+        {
+            File.Delete(pidFile);
+        }
+    }
+
+    private bool IsPostmasterOf(int pid)
+    {
+        var commandLine = ProcessTable.CommandLine(pid);
+        return commandLine.Count > 0 && Path.GetFileName(commandLine[0]) == "postgres" && commandLine.Contains(DataDirectory);
+    }
+}

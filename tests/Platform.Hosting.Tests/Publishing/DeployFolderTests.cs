@@ -1,0 +1,101 @@
+using Platform.Hosting.Infrastructure;
+using Platform.Testing;
+
+namespace Platform.Hosting.Tests.Publishing;
+
+/// <summary>
+/// deploy/ is what the AppHost publishes: Aspire's manifest, and the kustomize base and Pi overlay written from it.
+/// Published again here (into a folder beside deploy/, so the manifest's relative paths match) and compared.
+/// </summary>
+public sealed class DeployFolderTests : IDisposable
+{
+    private static readonly string Repository = Path.GetDirectoryName(Path.GetDirectoryName(AppHostProcess.ExecutablePath))!
+        .Split("/AppHost/", StringSplitOptions.None)[0];
+
+    private readonly string output = Path.Combine(Repository, $".publish-check-{Guid.NewGuid():N}");
+
+    public void Dispose()
+    {
+        if (Directory.Exists(output))
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_committed_deploy_folder_is_what_the_AppHost_publishes_now()
+    {
+        await PublishAsync();
+
+        var deploy = Path.Combine(Repository, "deploy");
+        var published = Tracked(output);
+        Assert.Equal(published, Tracked(deploy));
+        foreach (var file in published)
+        {
+            Assert.True(
+                File.ReadAllText(Path.Combine(output, file)) == File.ReadAllText(Path.Combine(deploy, file)),
+                $"deploy/{file} is stale: run `dotnet run --project AppHost -- --publisher manifest --output-path ../deploy/aspire-manifest.json` and commit the result.");
+        }
+    }
+
+    [Fact]
+    public async Task The_Pi_overlay_builds_with_kustomize_and_puts_every_workload_on_arm64()
+    {
+        await PublishAsync();
+
+        var pi = await RunAsync("kubectl", ["kustomize", Path.Combine(output, "overlays", "pi")]);
+
+        var workloads = Count(pi, "kind: Deployment") + Count(pi, "kind: StatefulSet");
+        Assert.Equal(7, workloads); // five services; postgres and messaging (the object store is a configured S3 endpoint)
+        Assert.Equal(workloads, Count(pi, "kubernetes.io/arch: arm64"));
+        Assert.Contains("image: registry.pi.local:5000/platform/proxy:latest", pi, StringComparison.Ordinal);
+        Assert.Contains("type: LoadBalancer", pi, StringComparison.Ordinal);
+        Assert.Contains("key: sealing-key", pi, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Secrets_live_only_in_the_git_ignored_secrets_file_and_survive_republishing()
+    {
+        await PublishAsync();
+        var secrets = File.ReadAllText(Path.Combine(output, "base", "secrets.env"));
+
+        await PublishAsync();
+
+        Assert.Equal(secrets, File.ReadAllText(Path.Combine(output, "base", "secrets.env")));
+        var sealingKey = secrets.Split('\n').Single(l => l.StartsWith("sealing-key=", StringComparison.Ordinal))["sealing-key=".Length..];
+        Assert.Equal(32, Convert.FromBase64String(sealingKey).Length);
+        foreach (var manifest in Directory.EnumerateFiles(Path.Combine(output, "base"), "*.yaml"))
+        {
+            Assert.DoesNotContain(sealingKey, File.ReadAllText(manifest), StringComparison.Ordinal);
+        }
+    }
+
+    private async Task PublishAsync() =>
+        await RunAsync(AppHostProcess.ExecutablePath, ["--publisher", "manifest", "--output-path", Path.Combine(output, "aspire-manifest.json")]);
+
+    /// <summary>Files under version control in deploy/ (secrets.env is git-ignored and generated per clone).</summary>
+    private static List<string> Tracked(string root) =>
+        [.. Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(root, f)).Where(f => Path.GetFileName(f) != "secrets.env").Order(StringComparer.Ordinal)];
+
+    private static int Count(string text, string line) => text.Split('\n').Count(l => l.Trim() == line);
+
+    private static async Task<string> RunAsync(string program, IReadOnlyList<string> arguments)
+    {
+        var output = new System.Text.StringBuilder();
+        await using var process = ChildProcess.Start(new ChildProcessStartInfo(program, arguments)
+        {
+            WorkingDirectory = Path.GetDirectoryName(AppHostProcess.ExecutablePath),
+            Environment = new Dictionary<string, string?> { ["DOTNET_ENVIRONMENT"] = "Production" },
+            Output = line =>
+            {
+                lock (output)
+                {
+                    output.AppendLine(line);
+                }
+            },
+        });
+        var exitCode = await process.Exited.WaitAsync(TimeSpan.FromMinutes(3));
+        Assert.True(exitCode == 0, $"{program} {string.Join(' ', arguments)} exited with {exitCode}:\n{output}");
+        return output.ToString();
+    }
+}
