@@ -31,6 +31,7 @@ public static class PlatformServiceDefaults
         // clients whose calls are long (a Dask scheduler retiring workers) or not idempotent.
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http => http.AddServiceDiscovery());
+        builder.Services.AddProxyToken();
         if (verifyPlatformIdentity)
         {
             builder.AddPlatformIdentity();

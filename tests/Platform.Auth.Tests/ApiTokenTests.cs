@@ -4,6 +4,7 @@ using Npgsql;
 using Platform.Auth.Model;
 using Platform.Auth.Tests.Support;
 using Platform.Testing;
+using Platform.Contracts.Authentication;
 using static Platform.Auth.Tests.Support.AuthServiceHost;
 
 namespace Platform.Auth.Tests;

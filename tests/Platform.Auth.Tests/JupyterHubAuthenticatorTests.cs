@@ -4,6 +4,7 @@ using Platform.Auth.Model;
 using Platform.Auth.Tests.Support;
 using Platform.ServiceDefaults.Identity;
 using Platform.Testing;
+using Platform.Contracts.Authentication;
 using static Platform.Auth.Tests.Support.AuthServiceHost;
 
 namespace Platform.Auth.Tests;
