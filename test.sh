@@ -24,6 +24,8 @@ if ((${#missing[@]})); then
 fi
 
 dotnet build Platform.sln -c Release -warnaserror -nologo -v:q
+# One style, decided by .editorconfig: formatting drift fails the run like a failing test.
+dotnet format Platform.sln --verify-no-changes --no-restore -v:q
 # A hung test fails the run instead of stalling CI.
 dotnet test Platform.sln -c Release --no-build --nologo \
   --blame-hang --blame-hang-timeout 10m \
