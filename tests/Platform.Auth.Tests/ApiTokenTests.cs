@@ -3,8 +3,8 @@ using System.Net.Http.Json;
 using Npgsql;
 using Platform.Auth.Model;
 using Platform.Auth.Tests.Support;
-using Platform.Testing;
 using Platform.Contracts.Authentication;
+using Platform.Testing;
 using static Platform.Auth.Tests.Support.AuthServiceHost;
 
 namespace Platform.Auth.Tests;

@@ -2,9 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using Platform.Auth.Model;
 using Platform.Auth.Tests.Support;
+using Platform.Contracts.Authentication;
 using Platform.ServiceDefaults.Identity;
 using Platform.Testing;
-using Platform.Contracts.Authentication;
 using static Platform.Auth.Tests.Support.AuthServiceHost;
 
 namespace Platform.Auth.Tests;

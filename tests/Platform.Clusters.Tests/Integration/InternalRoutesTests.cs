@@ -1,8 +1,8 @@
-using Platform.ServiceDefaults.Identity;
 using System.Net;
 using System.Text.Json;
 using Platform.Clusters.Apis;
 using Platform.Clusters.Tests.Support;
+using Platform.ServiceDefaults.Identity;
 
 namespace Platform.Clusters.Tests.Integration;
 

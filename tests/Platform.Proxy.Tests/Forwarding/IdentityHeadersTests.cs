@@ -1,6 +1,6 @@
-using Platform.ServiceDefaults.Identity;
 using Platform.Proxy.Apis;
 using Platform.Proxy.Forwarding;
+using Platform.ServiceDefaults.Identity;
 
 namespace Platform.Proxy.Tests.Forwarding;
 
