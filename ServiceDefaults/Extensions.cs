@@ -33,6 +33,7 @@ public static class PlatformServiceDefaults
         // clients whose calls are long (a Dask scheduler retiring workers) or not idempotent.
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http => http.AddServiceDiscovery());
+        builder.Services.AddProxyToken();
 
         // A repeated key is ambiguous ({"count":0,"count":"x"}): refused as malformed JSON instead of read one way or another.
         builder.Services.ConfigureHttpJsonOptions(json =>

@@ -1,8 +1,8 @@
 using System.Reflection;
+using HealthChecks.NpgSql;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using HealthChecks.NpgSql;
 using Microsoft.Extensions.Hosting;
 using Npgsql;
 using Platform.ServiceDefaults.Telemetry;

@@ -18,6 +18,33 @@ internal static class IdentityAssertionFormat
         Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(value, type));
 
     public static byte[] SigningInput(string header, string payload) => Encoding.ASCII.GetBytes(header + "." + payload);
+
+    /// <summary>The payload of a well-formed assertion, without checking its signature; null when malformed.</summary>
+    public static AssertionPayload? ReadPayload(string assertion)
+    {
+        var parts = assertion.Split('.');
+        if (parts.Length != 3 || parts.Any(p => p.Length == 0))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(Base64Url.DecodeFromChars(parts[1]), AssertionJsonContext.Default.AssertionPayload);
+        }
+        catch (Exception e) when (e is FormatException or JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>What a holder of an assertion may read without verifying it (the Proxy, which only passes it on).</summary>
+public static class IdentityAssertion
+{
+    /// <summary>The assertion's <c>exp</c>, unverified: for cache lifetimes, never for trust.</summary>
+    public static DateTimeOffset? UnverifiedExpiry(string assertion) =>
+        IdentityAssertionFormat.ReadPayload(assertion) is { } payload ? DateTimeOffset.FromUnixTimeSeconds(payload.ExpiresAt) : null;
 }
 
 internal sealed record AssertionHeader(

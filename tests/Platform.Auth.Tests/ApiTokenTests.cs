@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using Npgsql;
 using Platform.Auth.Model;
 using Platform.Auth.Tests.Support;
+using Platform.Contracts.Authentication;
 using Platform.Testing;
 using static Platform.Auth.Tests.Support.AuthServiceHost;
 

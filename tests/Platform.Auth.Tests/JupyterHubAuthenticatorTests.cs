@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using Platform.Auth.Model;
 using Platform.Auth.Tests.Support;
+using Platform.Contracts.Authentication;
 using Platform.ServiceDefaults.Identity;
 using Platform.Testing;
 using static Platform.Auth.Tests.Support.AuthServiceHost;

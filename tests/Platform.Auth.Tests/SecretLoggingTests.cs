@@ -23,7 +23,7 @@ public sealed class SecretLoggingTests(InfrastructureFixture infrastructure, Jup
     public async Task No_password_token_cookie_assertion_or_private_key_appears_in_logs_events_or_errors()
     {
         var logs = new CapturedLogs();
-        var secrets = new List<string> { Password, Pin, ProxyToken };
+        var secrets = new List<string> { Password, Pin, AuthServiceHost.ProxyToken };
         var errorBodies = new StringBuilder();
         using var extensions = new TestDirectory("auth-extensions");
         foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "sample-authenticator")))

@@ -7,6 +7,7 @@ using Npgsql;
 using Platform.Auth.Infrastructure;
 using Platform.Auth.Model;
 using Platform.Auth.Tests.Support;
+using Platform.Contracts.Authentication;
 using Platform.ServiceDefaults.Identity;
 using Platform.ServiceDefaults.Secrets;
 using Platform.Testing;

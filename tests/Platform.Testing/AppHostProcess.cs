@@ -45,7 +45,9 @@ public sealed class AppHostProcess : IAsyncDisposable
             Output = line =>
             {
                 lock (_gate)
+                {
                     _output.AppendLine(line);
+                }
             },
         });
     }
@@ -71,7 +73,9 @@ public sealed class AppHostProcess : IAsyncDisposable
         get
         {
             lock (_gate)
+            {
                 return _output.ToString();
+            }
         }
     }
 
@@ -111,7 +115,10 @@ public sealed class AppHostProcess : IAsyncDisposable
         while (!Output.Contains(text, StringComparison.Ordinal))
         {
             if (_process.HasExited)
+            {
                 throw new InvalidOperationException($"The AppHost exited with code {_process.Exited.Result} before printing '{text}'.");
+            }
+
             try
             {
                 await Task.Delay(100, deadline.Token);
@@ -160,9 +167,15 @@ public sealed class AppHostProcess : IAsyncDisposable
         {
             var portBase = 8000 + (Random.Shared.Next(1, 40) * 100);
             if (TryLease(portBase) is not { } lease)
+            {
                 continue;
+            }
+
             if (new[] { PublicOffset, DashboardOffset, OtlpOffset, ResourceServiceOffset }.All(p => FreePort.IsFree(p + portBase)))
+            {
                 return (portBase, lease);
+            }
+
             lease.Dispose();
         }
         throw new InvalidOperationException("No Platform:PortBase found under which all the AppHost's ports are free.");
@@ -174,9 +187,15 @@ public sealed class AppHostProcess : IAsyncDisposable
         while (true)
         {
             if (TryLease(portBase) is { } lease)
+            {
                 return lease;
+            }
+
             if (DateTime.UtcNow > deadline)
+            {
                 throw new TimeoutException($"Platform:PortBase {portBase} stayed leased by another test for {timeout.TotalSeconds:0} s.");
+            }
+
             Thread.Sleep(100);
         }
     }

@@ -40,9 +40,15 @@ internal sealed class SharedInfrastructure
         catch
         {
             if (postgresTask.IsCompletedSuccessfully)
+            {
                 await postgresTask.Result.StopAsync();
+            }
+
             if (rabbitTask.IsCompletedSuccessfully)
+            {
                 await rabbitTask.Result.StopAsync();
+            }
+
             directory.Dispose();
             throw;
         }
@@ -65,9 +71,15 @@ internal sealed class SharedInfrastructure
         UnixSignal.Send(RabbitMq.EpmdProcessId, UnixSignal.Terminate);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(3);
         while (leaders.Any(ProcessTable.IsRunning) && DateTime.UtcNow < deadline)
+        {
             Thread.Sleep(50);
+        }
+
         foreach (var leader in leaders)
+        {
             ProcessGroup.Kill(leader);
+        }
+
         PidFile.Delete();
         Directory.Dispose();
     }
@@ -78,7 +90,9 @@ internal sealed class SharedInfrastructure
         foreach (var file in System.IO.Directory.EnumerateFiles(Root, "*.pids"))
         {
             if (int.TryParse(Path.GetFileNameWithoutExtension(file), out var owner) && owner != Environment.ProcessId && PidFile.LiveOwner(file) is null)
+            {
                 await PidFile.StopLeftoversAsync(file);
+            }
         }
         TestDirectory.DeleteAbandoned();
     }

@@ -11,7 +11,9 @@ public sealed class TestDirectory : IDisposable
         Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"platform-{purpose}-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
         Directory.CreateDirectory(Path);
         if (!OperatingSystem.IsWindows())
+        {
             File.SetUnixFileMode(Path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
+        }
     }
 
     public string Path { get; }
@@ -25,7 +27,9 @@ public sealed class TestDirectory : IDisposable
         {
             var parts = System.IO.Path.GetFileName(folder).Split('-');
             if (parts[^1].Length == 8 && int.TryParse(parts[^2], out var owner) && owner != Environment.ProcessId && !Platform.Hosting.Infrastructure.ProcessTable.IsRunning(owner))
+            {
                 DeleteQuietly(folder);
+            }
         }
     }
 

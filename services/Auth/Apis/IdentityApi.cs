@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Auth.Authenticators;
 using Platform.Auth.Infrastructure;
 using Platform.Auth.Model;
+using Platform.Contracts.Authentication;
 using Platform.ServiceDefaults.Errors;
 using Platform.ServiceDefaults.Identity;
 

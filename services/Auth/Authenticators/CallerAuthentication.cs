@@ -60,7 +60,7 @@ public sealed class CallerAuthentication(
 
         var request = new AuthenticationRequest(
             context.Request.Headers
-                .Where(h => !h.Key.Equals(ClientAddress.ProxyTokenHeader, StringComparison.OrdinalIgnoreCase))
+                .Where(h => !h.Key.Equals(ProxyToken.HeaderName, StringComparison.OrdinalIgnoreCase))
                 .Select(h => new KeyValuePair<string, string[]>(h.Key, [.. h.Value.Select(v => v ?? "")])),
             client);
         var (authenticator, outcome) = await authenticators.AuthenticateAsync(request, cancellationToken);

@@ -1,5 +1,6 @@
 using System.Net;
-using Platform.Auth.Infrastructure;
+using Microsoft.Extensions.Options;
+using Platform.ServiceDefaults.Identity;
 
 namespace Platform.Auth.Model;
 
@@ -8,17 +9,9 @@ namespace Platform.Auth.Model;
 /// equal to <c>Proxy:Token</c>), the client address the Proxy appended to <c>X-Forwarded-For</c>. Anyone else's
 /// <c>X-Forwarded-For</c> is ignored, so a client cannot dodge rate limits by inventing addresses.
 /// </summary>
-public sealed class ClientAddress(IConfiguration configuration)
+public sealed class ClientAddress(IOptions<ProxyTokenOptions> proxyToken)
 {
-    public const string ProxyTokenHeader = "X-Proxy-Token";
-
-    public bool IsFromProxy(HttpContext context)
-    {
-        var expected = configuration["Proxy:Token"];
-        return !string.IsNullOrEmpty(expected)
-            && context.Request.Headers[ProxyTokenHeader] is { Count: 1 } presented
-            && SecretHash.FixedTimeEquals(presented[0] ?? "", expected);
-    }
+    public bool IsFromProxy(HttpContext context) => ProxyToken.IsPresentedBy(context.Request, proxyToken.Value.Token);
 
     public IPAddress? Resolve(HttpContext context)
     {

@@ -1,14 +1,9 @@
 using System.Text.Json.Serialization;
+using Platform.Contracts.Authentication;
 using Platform.ServiceDefaults.Errors;
 using Platform.ServiceDefaults.Identity;
 
 namespace Platform.Auth.Model;
-
-/// <summary>The body of a 200 from the forward-auth endpoint.</summary>
-public sealed record CallerIdentity(
-    [property: JsonPropertyName("user")] string User,
-    [property: JsonPropertyName("groups")] IReadOnlyList<string> Groups,
-    [property: JsonPropertyName("admin")] bool Admin);
 
 public sealed record CreateTokenRequest(
     [property: JsonPropertyName("name")] string? Name,

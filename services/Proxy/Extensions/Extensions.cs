@@ -56,9 +56,7 @@ public static class Extensions
         services.Configure<SocketTransportOptions>(o => o.UnsafePreferInlineScheduling = builder.Configuration.GetValue("Proxy:InlineScheduling", true));
         services.AddHttpForwarderWithServiceDiscovery();
         services.AddSingleton<BackendForwarding>();
-        services.AddOptions<ForwardAuthOptions>()
-            .BindConfiguration("Proxy:ForwardAuth")
-            .Configure<IConfiguration>((o, configuration) => o.ProxyToken ??= configuration["Proxy:Token"]);
+        services.AddOptions<ForwardAuthOptions>().BindConfiguration("Proxy:ForwardAuth");
         services.AddOptions<RouteSyncOptions>().BindConfiguration("Proxy:Routes");
         // Retries here repeat only the Proxy's own question to Auth or Clusters, never a user's request (the forwarder has none).
         services.AddHttpClient(nameof(ForwardAuth), c => c.Timeout = TimeSpan.FromSeconds(15))

@@ -1,4 +1,3 @@
-using System.Buffers.Text;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography;
@@ -7,8 +6,10 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Platform.Contracts.Authentication;
 using Platform.ServiceDefaults.Configuration;
 using Platform.ServiceDefaults.Errors;
+using Platform.ServiceDefaults.Identity;
 
 namespace Platform.Proxy.Forwarding;
 
@@ -52,15 +53,13 @@ public sealed class ForwardAuthOptions
     public TimeSpan CacheDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     public int MaximumCachedCallers { get; set; } = 10_000;
-
-    public string? ProxyToken { get; set; }
 }
 
 /// <summary>
 /// Asks Auth "who is this?" for each forwarded request (the contract in services/Auth/README.md). Identified answers
 /// are cached briefly under a SHA-256 of the credentials, so the raw credential is never kept as a key.
 /// </summary>
-public sealed class ForwardAuth(HttpClient http, IOptions<ForwardAuthOptions> options, TimeProvider time, ILogger<ForwardAuth> logger)
+public sealed class ForwardAuth(HttpClient http, IOptions<ForwardAuthOptions> options, IOptions<ProxyTokenOptions> proxyToken, TimeProvider time, ILogger<ForwardAuth> logger)
 {
     public const string SessionCookie = "platform-session";
 
@@ -132,14 +131,14 @@ public sealed class ForwardAuth(HttpClient http, IOptions<ForwardAuthOptions> op
             request.Headers.TryAddWithoutValidation(HeaderNames.Cookie, cookie);
         }
 
-        var token = options.Value.ProxyToken;
+        var token = proxyToken.Value.Token;
         if (!string.IsNullOrEmpty(token))
         {
             // Auth believes the forwarded client address only with the proxy token; without it, rate limits would hit the proxy itself.
             var forwardedFor = context.Request.Headers["X-Forwarded-For"].ToString();
             var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
             request.Headers.TryAddWithoutValidation("X-Forwarded-For", forwardedFor.Length > 0 ? $"{forwardedFor}, {client}" : client);
-            request.Headers.TryAddWithoutValidation(IdentityHeaders.ProxyToken, token);
+            ProxyToken.Attach(request.Headers, token);
         }
 
         if (context.Request.IsHttps)
@@ -236,10 +235,10 @@ public sealed class ForwardAuth(HttpClient http, IOptions<ForwardAuthOptions> op
             return null;
         }
 
-        IdentityBody? body;
+        CallerIdentity? body;
         try
         {
-            body = await response.Content.ReadFromJsonAsync(ForwardAuthJsonContext.Default.IdentityBody, cancellationToken);
+            body = await response.Content.ReadFromJsonAsync(ForwardAuthJsonContext.Default.CallerIdentity, cancellationToken);
         }
         catch (JsonException)
         {
@@ -252,34 +251,12 @@ public sealed class ForwardAuth(HttpClient http, IOptions<ForwardAuthOptions> op
         }
 
         var validUntil = now + options.Value.CacheDuration;
-        if (ExpiresAt(assertion) is { } expires && expires - ExpiryMargin < validUntil)
+        if (IdentityAssertion.UnverifiedExpiry(assertion) is { } expires && expires - ExpiryMargin < validUntil)
         {
             validUntil = expires - ExpiryMargin;
         }
 
         return new Caller(user, body.Groups ?? [], body.Admin, assertion, validUntil);
-    }
-
-    /// <summary>The <c>exp</c> of the assertion (a JWS); the signature is the backends' business, not ours.</summary>
-    internal static DateTimeOffset? ExpiresAt(string assertion)
-    {
-        var parts = assertion.Split('.');
-        if (parts.Length != 3)
-        {
-            return null;
-        }
-
-        try
-        {
-            using var payload = JsonDocument.Parse(Base64Url.DecodeFromChars(parts[1]));
-            return payload.RootElement.TryGetProperty("exp", out var exp) && exp.TryGetInt64(out var seconds)
-                ? DateTimeOffset.FromUnixTimeSeconds(seconds)
-                : null;
-        }
-        catch (Exception e) when (e is FormatException or JsonException)
-        {
-            return null;
-        }
     }
 
     private static ForwardAuthAnswer Refusal(int status, string message) => new()
@@ -290,10 +267,5 @@ public sealed class ForwardAuth(HttpClient http, IOptions<ForwardAuthOptions> op
     };
 }
 
-internal sealed record IdentityBody(
-    [property: JsonPropertyName("user")] string? User,
-    [property: JsonPropertyName("groups")] string[]? Groups,
-    [property: JsonPropertyName("admin")] bool Admin);
-
-[JsonSerializable(typeof(IdentityBody))]
+[JsonSerializable(typeof(CallerIdentity))]
 internal sealed partial class ForwardAuthJsonContext : JsonSerializerContext;

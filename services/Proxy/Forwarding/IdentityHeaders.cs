@@ -9,12 +9,10 @@ namespace Platform.Proxy.Forwarding;
 /// </summary>
 public static class IdentityHeaders
 {
-    public const string ProxyToken = "X-Proxy-Token";
-
     private static readonly HashSet<string> Exact = new(StringComparer.OrdinalIgnoreCase)
     {
         PlatformIdentity.HeaderName,
-        ProxyToken,
+        ProxyToken.HeaderName,
         "X-Forwarded-User",
         "X-Forwarded-Email",
         "X-Forwarded-Groups",

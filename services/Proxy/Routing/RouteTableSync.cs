@@ -3,8 +3,9 @@ using System.Net.Http.Json;
 using System.Text.Json.Serialization;
 using MassTransit;
 using Microsoft.Extensions.Options;
-using Platform.Proxy.Forwarding;
+using Platform.Contracts.Clusters;
 using Platform.ServiceDefaults.Configuration;
+using Platform.ServiceDefaults.Identity;
 
 namespace Platform.Proxy.Routing;
 
@@ -30,7 +31,7 @@ public sealed class RouteTableSync(
     IBusControl bus,
     TimeProvider time,
     IOptions<RouteSyncOptions> options,
-    IOptions<ForwardAuthOptions> token,
+    IOptions<ProxyTokenOptions> proxyToken,
     IConfiguration configuration,
     ILogger<RouteTableSync> logger) : BackgroundService
 {
@@ -82,10 +83,7 @@ public sealed class RouteTableSync(
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, "http://clusters" + RoutesPath);
-            if (token.Value.ProxyToken is { Length: > 0 } proxyToken)
-            {
-                request.Headers.TryAddWithoutValidation(IdentityHeaders.ProxyToken, proxyToken);
-            }
+            ProxyToken.Attach(request.Headers, proxyToken.Value.Token);
 
             using var response = await http.SendAsync(request, cancellationToken);
             if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.MethodNotAllowed)
@@ -118,15 +116,6 @@ public sealed class RouteTableSync(
         }
     }
 }
-
-/// <summary>What Clusters answers on <c>/internal/routes</c>: every RUNNING cluster's addresses.</summary>
-public sealed record ClusterRoutesSnapshot([property: JsonPropertyName("routes")] IReadOnlyList<ClusterRouteRecord>? Routes);
-
-public sealed record ClusterRouteRecord(
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("owner")] string Owner,
-    [property: JsonPropertyName("schedulerAddress")] string SchedulerAddress,
-    [property: JsonPropertyName("dashboardAddress")] string? DashboardAddress);
 
 [JsonSerializable(typeof(ClusterRoutesSnapshot))]
 internal sealed partial class RouteSyncJsonContext : JsonSerializerContext;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Platform.Clusters.Apis;
 using Platform.Clusters.Tests.Support;
+using Platform.ServiceDefaults.Identity;
 
 namespace Platform.Clusters.Tests.Integration;
 
@@ -14,7 +15,7 @@ public sealed class InternalRoutesTests(ClustersServiceFixture service)
         using var request = new HttpRequestMessage(HttpMethod.Get, "/internal/routes");
         if (token is not null)
         {
-            request.Headers.Add(InternalRoutesApi.TokenHeader, token);
+            request.Headers.Add(ProxyToken.HeaderName, token);
         }
 
         if (identity is { } header)
@@ -68,5 +69,5 @@ public sealed class InternalRoutesTests(ClustersServiceFixture service)
     [InlineData("secreT", "secret", false)]
     [InlineData("secret", "secret", true)]
     public void Only_the_configured_token_matches_and_no_token_configured_admits_nobody(string presented, string? expected, bool admitted) =>
-        Assert.Equal(admitted, InternalRoutesApi.PresentsProxyToken(presented, expected));
+        Assert.Equal(admitted, ProxyToken.Matches(expected, presented));
 }

@@ -1,5 +1,6 @@
 using Platform.Proxy.Apis;
 using Platform.Proxy.Forwarding;
+using Platform.ServiceDefaults.Identity;
 
 namespace Platform.Proxy.Tests.Forwarding;
 
@@ -77,10 +78,10 @@ public class IdentityHeadersTests
     [Fact]
     public void The_proxy_token_must_match_exactly()
     {
-        Assert.True(ProxyApi.TokenMatches("abc", "abc"));
-        Assert.False(ProxyApi.TokenMatches("abc", "abd"));
-        Assert.False(ProxyApi.TokenMatches("abc", "abcd"));
-        Assert.False(ProxyApi.TokenMatches(null, null));
-        Assert.False(ProxyApi.TokenMatches("", ""));
+        Assert.True(ProxyToken.Matches("abc", "abc"));
+        Assert.False(ProxyToken.Matches("abc", "abd"));
+        Assert.False(ProxyToken.Matches("abc", "abcd"));
+        Assert.False(ProxyToken.Matches(null, null));
+        Assert.False(ProxyToken.Matches("", ""));
     }
 }

@@ -104,7 +104,7 @@ public sealed class SniSpliceTests(InfrastructureFixture infrastructure) : IAsyn
         request.Headers.Add("X-Proxy-Token", ProxyServiceHost.ProxyToken);
         using var authorized = await client.SendAsync(request);
 
-        Assert.Equal(401, (int)anonymous.StatusCode);
+        Assert.Equal(403, (int)anonymous.StatusCode);
         Assert.Equal(200, (int)authorized.StatusCode);
         var body = await authorized.Content.ReadFromJsonAsync<JsonElement>();
         var route = Assert.Single(body.GetProperty("routes").EnumerateArray());
