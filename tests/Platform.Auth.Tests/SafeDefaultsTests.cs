@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Platform.Auth.Authenticators;
 using Platform.Auth.Model;
 using Platform.Auth.Tests.Support;
+using Platform.Contracts.Authentication;
 using Platform.ServiceDefaults.Secrets;
 using Platform.Testing;
 using static Platform.Auth.Tests.Support.AuthServiceHost;

@@ -5,8 +5,8 @@ using Platform.Clusters.Lifecycle;
 using Platform.Clusters.Model;
 using Platform.ServiceDefaults.Data;
 using Platform.ServiceDefaults.Messaging;
-using Platform.ServiceDefaults.Telemetry;
 using Platform.ServiceDefaults.Secrets;
+using Platform.ServiceDefaults.Telemetry;
 
 namespace Platform.Clusters.Extensions;
 

@@ -4,8 +4,8 @@ using NpgsqlTypes;
 using Platform.Clusters.IntegrationEvents;
 using Platform.Clusters.Lifecycle;
 using Platform.Clusters.Model;
-using Platform.ServiceDefaults.Telemetry;
 using Platform.ServiceDefaults.Secrets;
+using Platform.ServiceDefaults.Telemetry;
 
 namespace Platform.Clusters.Infrastructure;
 
