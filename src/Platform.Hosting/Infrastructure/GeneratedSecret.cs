@@ -21,7 +21,4 @@ public static class GeneratedSecret
         UnixFile.SetMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return secret;
     }
-
-    /// <summary>Enough of a secret to tell two apart on the console, never the whole of it.</summary>
-    public static string Mask(string secret) => secret.Length <= 8 ? "****" : $"{secret[..2]}****{secret[^2..]}";
 }
