@@ -104,6 +104,11 @@ public static class KestrelRejections
 
         public override Span<byte> GetSpan(int sizeHint = 0) => held is not null ? held.GetSpan(sizeHint) : inner.GetSpan(sizeHint);
 
+        // Kestrel's response writer asks its transport for these; System.Text.Json then flushes large bodies by them.
+        public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
+
+        public override long UnflushedBytes => held is not null ? held.WrittenCount : inner.UnflushedBytes;
+
         public override void CancelPendingFlush() => inner.CancelPendingFlush();
 
         public override void Complete(Exception? exception = null)

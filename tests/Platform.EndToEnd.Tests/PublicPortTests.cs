@@ -102,6 +102,14 @@ public sealed class PublicPortTests(ITestOutputHelper log) : IDisposable
             var everything = system.RunningProcessIds();
             UnixSignal.Send(system.ProcessId, UnixSignal.Interrupt);
             Assert.Equal(0, await system.Exited.WaitAsync(TimeSpan.FromSeconds(120)));
+
+            // The AppHost returns as soon as it has told DCP to stop; DCP then stops the resources (measured: up to ~50 s).
+            var deadline = DateTime.UtcNow.AddSeconds(90);
+            while (everything.Any(ProcessTable.IsRunning) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(500);
+            }
+
             Assert.All(everything, pid => Assert.False(ProcessTable.IsRunning(pid), $"PID {pid} ({string.Join(' ', ProcessTable.CommandLine(pid))}) is still running"));
         }
         finally
