@@ -24,14 +24,15 @@ public sealed class ClusterIsolationTests(ClustersServiceFixture service)
     {
         Assert.True(Environment.IsPrivilegedProcess, "the isolation tests need root, as the service does");
         Environment.SetEnvironmentVariable(SecretVariable, "the service's own secret");
-        // Not under /tmp (the test default), which the clusters' private /tmp would hide anyway: here only the
-        // accounts and file modes stand between a task and the files, as under .platform-data.
-        foreach (var stale in Directory.EnumerateDirectories(AppContext.BaseDirectory, "isolation-data-*"))
+        // Not under /tmp or /var/tmp (where a clone, and so the test's own folder, may live), which the clusters'
+        // private /tmp would hide anyway: here only the accounts and file modes stand between a task and the files.
+        var root = Directory.CreateDirectory("/var/lib/platform-isolation-tests").FullName;
+        foreach (var stale in Directory.EnumerateDirectories(root, "isolation-data-*"))
         {
             Directory.Delete(stale, recursive: true); // left by a failed run of this test
         }
 
-        var dataPath = Path.Combine(AppContext.BaseDirectory, $"isolation-data-{Guid.NewGuid():N}");
+        var dataPath = Path.Combine(root, $"isolation-data-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dataPath);
         var settings = service.Settings;
         settings["Clusters:DataDirectory"] = Path.Combine(dataPath, "clusters");
