@@ -1,4 +1,4 @@
-namespace Platform.Webhooks.Tests.Support;
+namespace Platform.Testing;
 
 /// <summary>Polls a condition instead of sleeping: passes as soon as it holds, fails with a description when time runs out.</summary>
 public static class Eventually
