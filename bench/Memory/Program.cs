@@ -59,12 +59,16 @@ foreach (var database in new[] { "authdb", "clustersdb", "webhooksdb", "pluginsd
 }
 
 var proxyToken = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+var sealingKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 Dictionary<string, string?> ServiceEnvironment(params (string Key, string Value)[] settings)
 {
     var environment = new Dictionary<string, string?>(extra)
     {
         ["ConnectionStrings__messaging"] = rabbit.ConnectionString,
         ["Proxy__Token"] = proxyToken,
+        // As deployed (Production): a sealing key and an authentication choice are required.
+        ["Secrets__SealingKey"] = sealingKey,
+        ["Auth__Simple__Password"] = proxyToken,
         ["ASPNETCORE_HTTP_PORTS"] = null,
         ["DOTNET_ENVIRONMENT"] = null,
     };

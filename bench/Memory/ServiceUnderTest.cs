@@ -2,7 +2,7 @@ using Platform.Hosting.Infrastructure;
 
 namespace Platform.Memory.Bench;
 
-/// <summary>One service's Release build run as the AppHost runs it: <c>dotnet Platform.X.dll</c> with Aspire-style settings.</summary>
+/// <summary>One service's Release build run as the AppHost runs it (<c>dotnet Platform.X.dll</c>, or a self-contained publish's own host) with Aspire-style settings.</summary>
 internal sealed class ServiceUnderTest(string name, string assembly, int port, Dictionary<string, string?> environment) : IAsyncDisposable
 {
     private ChildProcess? process;
@@ -18,7 +18,10 @@ internal sealed class ServiceUnderTest(string name, string assembly, int port, D
         environment["ASPNETCORE_URLS"] = Url.ToString().TrimEnd('/');
         environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         environment["OTEL_SERVICE_NAME"] = name;
-        process = ChildProcess.Start(new ChildProcessStartInfo("dotnet", [assembly])
+        // A self-contained publish (trimmed, say) runs its own host beside the assembly, not the shared framework's.
+        var host = Path.ChangeExtension(assembly, null);
+        var selfContained = File.Exists(host) && File.Exists(Path.Combine(Path.GetDirectoryName(assembly)!, "libcoreclr.so"));
+        process = ChildProcess.Start(new ChildProcessStartInfo(selfContained ? host : "dotnet", selfContained ? [] : [assembly])
         {
             Environment = environment,
             WorkingDirectory = Path.GetDirectoryName(assembly),
