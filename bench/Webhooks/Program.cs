@@ -185,14 +185,62 @@ async Task Latency(int endpoints)
     Console.WriteLine($"Latency commit -> receiver, {achieved:0} events/s x {endpoints} endpoint(s), {latencies.Count} deliveries: "
         + $"p50 {Percentile(0.50):0.0} ms, p90 {Percentile(0.90):0.0} ms, p99 {Percentile(0.99):0.0} ms, max {latencies[^1]:0.0} ms (target p99 <= 100 ms)");
 
-    // Where the time went: outbox commit -> relayed to the broker (source), fan-out transaction start -> first attempt.
+    // Where the time went, per delivery, from the timestamps both databases (one server, one clock) and the receiver
+    // recorded: commit -> relayed to the broker (source outbox) -> consumer's fan-out transaction began -> attempt began
+    // -> arrived at the receiver.
     await using var events = NpgsqlDataSource.Create(source.ConnectionString);
-    await using var relay = events.CreateCommand("select percentile_cont(array[0.5, 0.99]) within group (order by extract(epoch from dispatched_at - created_at) * 1000) from outbox_messages where created_at > now() - interval '30 seconds'");
-    var relayed = (double[])(await relay.ExecuteScalarAsync())!;
+    var relayed = new Dictionary<string, (DateTimeOffset Created, DateTimeOffset Dispatched)>();
+    await using (var outbox = events.CreateCommand("select message_id, created_at, dispatched_at from outbox_messages where dispatched_at is not null and created_at > now() - interval '10 minutes'"))
+    await using (var reader = await outbox.ExecuteReaderAsync())
+    {
+        while (await reader.ReadAsync())
+        {
+            relayed["msg_" + reader.GetGuid(0).ToString("N")] = (reader.GetFieldValue<DateTimeOffset>(1), reader.GetFieldValue<DateTimeOffset>(2));
+        }
+    }
+
     await using var deliveries = NpgsqlDataSource.Create(webhooksDb);
-    await using var attempt = deliveries.CreateCommand("select percentile_cont(array[0.5, 0.99]) within group (order by extract(epoch from a.attempted_at - m.created_at) * 1000) from webhook_messages m join webhook_attempts a on a.message_seq = m.seq where m.created_at > now() - interval '30 seconds'");
-    var attempted = (double[])(await attempt.ExecuteScalarAsync())!;
-    Console.WriteLine($"  outbox commit -> broker: p50 {relayed[0]:0.0} ms, p99 {relayed[1]:0.0} ms; fan-out -> attempt: p50 {attempted[0]:0.0} ms, p99 {attempted[1]:0.0} ms");
+    var stages = new List<double>[4];
+    for (var s = 0; s < stages.Length; s++)
+    {
+        stages[s] = [];
+    }
+
+    var arrivedAt = receiver.WallClockArrivals(commits.Keys, endpointIds);
+    await using (var attempt = deliveries.CreateCommand("select m.webhook_id, m.endpoint_id::text, m.created_at, min(a.attempted_at) from webhook_messages m join webhook_attempts a on a.message_seq = m.seq where m.webhook_id = any($1) group by m.seq"))
+    {
+        attempt.Parameters.Add(new() { Value = commits.Keys.ToArray() });
+        await using var reader = await attempt.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            var id = reader.GetString(0);
+            if (!relayed.TryGetValue(id, out var relay))
+            {
+                continue;
+            }
+
+            var (created, dispatched) = relay;
+            var fannedOut = reader.GetFieldValue<DateTimeOffset>(2);
+            var attempted = reader.GetFieldValue<DateTimeOffset>(3);
+            stages[0].Add((dispatched - created).TotalMilliseconds);
+            stages[1].Add((fannedOut - dispatched).TotalMilliseconds);
+            stages[2].Add((attempted - fannedOut).TotalMilliseconds);
+            if (arrivedAt.TryGetValue((id, reader.GetString(1)), out var arrived))
+            {
+                stages[3].Add((arrived - attempted).TotalMilliseconds);
+            }
+        }
+    }
+
+    string Stage(List<double> values)
+    {
+        values.Sort();
+        double At(double p) => values.Count == 0 ? double.NaN : values[Math.Min(values.Count - 1, (int)Math.Ceiling(p * values.Count) - 1)];
+        return $"p50 {At(0.50):0.0} ms, p99 {At(0.99):0.0} ms";
+    }
+
+    Console.WriteLine($"  commit -> relayed to broker: {Stage(stages[0])}; relayed -> fan-out began: {Stage(stages[1])}");
+    Console.WriteLine($"  fan-out began -> attempt began: {Stage(stages[2])}; attempt began -> at receiver: {Stage(stages[3])}");
 }
 
 await Latency(Endpoints);
@@ -265,6 +313,7 @@ internal sealed class EventSource(IHost host, string connectionString) : IAsyncD
 internal sealed class Receiver(WebApplication app, int port) : IAsyncDisposable
 {
     private readonly ConcurrentQueue<(string Id, long At)> arrivals = new();
+    private readonly ConcurrentQueue<(string Id, string Path, DateTimeOffset At)> wallClockArrivals = new();
     private int count;
 
     public int Count => Volatile.Read(ref count);
@@ -286,7 +335,27 @@ internal sealed class Receiver(WebApplication app, int port) : IAsyncDisposable
         return receiver;
     }
 
-    public void ResetArrivals() => arrivals.Clear();
+    public void ResetArrivals()
+    {
+        arrivals.Clear();
+        wallClockArrivals.Clear();
+    }
+
+    /// <summary>First arrival of each (webhook-id, endpoint id) by the wall clock, to compare with database timestamps.</summary>
+    public Dictionary<(string Id, string EndpointId), DateTimeOffset> WallClockArrivals(ICollection<string> ids, IReadOnlyList<string> endpointIds)
+    {
+        var wanted = ids.ToHashSet();
+        var first = new Dictionary<(string, string), DateTimeOffset>();
+        foreach (var (id, path, at) in wallClockArrivals)
+        {
+            if (wanted.Contains(id) && int.TryParse(path.AsSpan(2), CultureInfo.InvariantCulture, out var index) && index < endpointIds.Count)
+            {
+                first.TryAdd((id, endpointIds[index]), at);
+            }
+        }
+
+        return first;
+    }
 
     public IEnumerable<(string Id, long At)> Arrivals(ICollection<string> ids) => arrivals.Where(a => ids.Contains(a.Id));
 
@@ -325,6 +394,7 @@ internal sealed class Receiver(WebApplication app, int port) : IAsyncDisposable
         var body = await reader.ReadToEndAsync();
         var at = Stopwatch.GetTimestamp();
         arrivals.Enqueue((context.Request.Headers["webhook-id"].ToString(), at));
+        wallClockArrivals.Enqueue((context.Request.Headers["webhook-id"].ToString(), context.Request.Path.Value ?? "", DateTimeOffset.UtcNow));
         SampleBody ??= context.Request.Headers["webhook-id"].ToString().StartsWith("msg_", StringComparison.Ordinal) ? body : null;
         Interlocked.Increment(ref count);
         context.Response.StatusCode = StatusCodes.Status204NoContent;
