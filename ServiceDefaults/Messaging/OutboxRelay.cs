@@ -27,9 +27,9 @@ public sealed class OutboxRelayOptions
 }
 
 /// <summary>
-/// Publishes committed outbox rows a batch at a time: one read, every publish of the batch in flight at once, each
-/// marked dispatched only after the broker confirmed it, and one statement to mark them. A publish that fails leaves
-/// its row pending to be retried with backoff; nothing is dropped (a consumer may see a retried event twice).
+/// Publishes committed outbox rows a batch at a time: one read, the publishes of each run of one message type in
+/// flight at once, each marked dispatched only after the broker confirmed it, and one statement to mark them. A publish
+/// that fails stops the batch and leaves its row pending, retried with backoff; nothing is dropped.
 /// </summary>
 public sealed class OutboxRelay(
     NpgsqlDataSource database,
@@ -118,24 +118,33 @@ public sealed class OutboxRelay(
             return 0;
         }
 
-        // Started in sequence order and awaited together: the broker's confirms overlap instead of queueing one by one.
-        var publishes = pending.Select(message => PublishAsync(message, settings, cancellationToken)).ToArray();
-        // Each publish's outcome is read below; WhenAll would rethrow only the first failure.
-        await Task.WhenAll(publishes).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-
         var dispatched = new List<long>(pending.Count);
         var failed = new List<long>();
         Exception? failure = null;
-        for (var i = 0; i < pending.Count; i++)
+        foreach (var run in RunsOfOneType(pending))
         {
-            if (publishes[i].IsCompletedSuccessfully)
+            // A run's confirms overlap instead of queueing one by one. Each type has its own queues, so an event of
+            // another type waits for the run before it: consumers keep the head start the commit order gave them.
+            var publishes = run.Select(message => PublishAsync(message, settings, cancellationToken)).ToArray();
+            // Each publish's outcome is read below; WhenAll would rethrow only the first failure.
+            await Task.WhenAll(publishes).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            for (var i = 0; i < run.Count; i++)
             {
-                dispatched.Add(pending[i].Sequence);
+                if (publishes[i].IsCompletedSuccessfully)
+                {
+                    dispatched.Add(run[i].Sequence);
+                }
+                else
+                {
+                    failed.Add(run[i].Sequence);
+                    failure ??= publishes[i].Exception?.InnerException ?? new OperationCanceledException();
+                }
             }
-            else
+
+            // A failure stops the batch, so nothing overtakes the event that failed; the rest waits for the retry.
+            if (failure is not null)
             {
-                failed.Add(pending[i].Sequence);
-                failure ??= publishes[i].Exception?.InnerException ?? new OperationCanceledException();
+                break;
             }
         }
 
@@ -185,6 +194,24 @@ public sealed class OutboxRelay(
         // WaitAsync as well: a publish waiting for a transport that never becomes ready does not always observe its token.
         await bus.Publish(body, type, context => context.MessageId = message.MessageId, timeout.Token)
             .WaitAsync(settings.PublishTimeout, cancellationToken);
+    }
+
+    /// <summary>Consecutive messages of one type, in sequence order.</summary>
+    private static IEnumerable<List<PendingMessage>> RunsOfOneType(List<PendingMessage> pending)
+    {
+        var run = new List<PendingMessage>();
+        foreach (var message in pending)
+        {
+            if (run.Count > 0 && run[0].MessageType != message.MessageType)
+            {
+                yield return run;
+                run = [];
+            }
+
+            run.Add(message);
+        }
+
+        yield return run;
     }
 
     private async Task PruneAsync(OutboxRelayOptions settings, CancellationToken cancellationToken)
