@@ -178,8 +178,9 @@ async Task Latency(int endpoints)
     var total = latencySeconds * 100;
     var start = Stopwatch.GetTimestamp();
     // Each event commits on its own schedule, not after the previous commit: a slow commit (a WAL flush on a busy
-    // disk) must not lower the offered rate.
+    // disk) must not lower the offered rate. Bounded, so a stalled database is not sent more clients than it accepts.
     var publishing = new List<Task>(total);
+    using var inFlight = new SemaphoreSlim(16);
     for (var i = 0; i < total; i++)
     {
         var due = start + (long)(i * 0.01 * Stopwatch.Frequency);
@@ -190,10 +191,18 @@ async Task Latency(int endpoints)
         }
 
         var index = i;
+        await inFlight.WaitAsync();
         publishing.Add(Task.Run(async () =>
         {
-            var ids = await source.PublishAsync(NextEvent(index));
-            commits["msg_" + ids[0].ToString("N")] = Stopwatch.GetTimestamp();
+            try
+            {
+                var ids = await source.PublishAsync(NextEvent(index));
+                commits["msg_" + ids[0].ToString("N")] = Stopwatch.GetTimestamp();
+            }
+            finally
+            {
+                inFlight.Release();
+            }
         }));
     }
 

@@ -137,15 +137,17 @@ public sealed class EndpointDelivery(
         command.Parameters.Add(new() { Value = results.Select(r => r.LatencyMilliseconds).ToArray() });
         command.Parameters.Add(new() { Value = results.Select(r => r.ResponseBody).ToArray() });
         command.Parameters.Add(new() { Value = results.Select(r => r.Outcome.Error).ToArray() });
-        command.Parameters.Add(new() { Value = decisions.Select(d => d.Verdict switch
-        {
-            DeliveryVerdict.Delivered => MessageStatus.Succeeded,
-            DeliveryVerdict.RetryLater => MessageStatus.Pending,
-            _ => MessageStatus.Failed,
-        }).ToArray() });
+        command.Parameters.Add(new() { Value = decisions.Select(Status).ToArray() });
         command.Parameters.Add(new() { Value = decisions.Select(d => d.NextAttemptAt).ToArray() });
         return command;
     }
+
+    private static string Status(DeliveryDecision decision) => decision.Verdict switch
+    {
+        DeliveryVerdict.Delivered => MessageStatus.Succeeded,
+        DeliveryVerdict.RetryLater => MessageStatus.Pending,
+        _ => MessageStatus.Failed,
+    };
 
     /// <summary>Last in the transaction, so the endpoint row is locked only for the moment of the commit.</summary>
     private static void AddEndpointEffect(NpgsqlBatch batch, WebhookEndpoint endpoint, EndpointEffect effect)
