@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using Platform.ServiceDefaults.Data;
 using Platform.Plugins.Infrastructure;
 using Platform.Plugins.Loading;
 using Platform.Plugins.Model;
+using Platform.ServiceDefaults.Data;
 
 namespace Platform.Plugins.Handlers;
 
