@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.Json;
 using MassTransit;
@@ -5,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Platform.ServiceDefaults.Data;
 using Platform.ServiceDefaults.Telemetry;
 
 namespace Platform.ServiceDefaults.Messaging;
@@ -13,7 +15,7 @@ public sealed class OutboxRelayOptions
 {
     public int BatchSize { get; set; } = 100;
 
-    /// <summary>How often the table is polled when no notification arrives (notifications can be lost on reconnect).</summary>
+    /// <summary>The fallback poll: how often the table is read when no notification arrives (one can be lost on reconnect).</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How long one publish may wait for the broker before the batch is retried later.</summary>
@@ -25,8 +27,9 @@ public sealed class OutboxRelayOptions
 }
 
 /// <summary>
-/// Publishes committed outbox rows in order, marking each dispatched only after the broker confirmed it.
-/// A failed publish stops the batch (order is kept) and is retried with backoff; nothing is dropped.
+/// Publishes committed outbox rows a batch at a time: one read, the publishes of each run of one message type in
+/// flight at once, each marked dispatched only after the broker confirmed it, and one statement to mark them. A publish
+/// that fails stops the batch and leaves its row pending, retried with backoff; nothing is dropped.
 /// </summary>
 public sealed class OutboxRelay(
     NpgsqlDataSource database,
@@ -34,13 +37,14 @@ public sealed class OutboxRelay(
     IOptions<OutboxRelayOptions> options,
     ILogger<OutboxRelay> logger) : BackgroundService
 {
-    private readonly SemaphoreSlim wakeUp = new(0, 1);
+    private static readonly ConcurrentDictionary<string, Type?> MessageTypes = new(StringComparer.Ordinal);
+    private readonly DatabaseNotifications notifications = new(database, IntegrationEventOutbox.NotificationChannel, options.Value.PollInterval, logger);
     private DateTimeOffset nextPrune = DateTimeOffset.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value;
-        _ = ListenAsync(stoppingToken);
+        var listening = notifications.ListenAsync(stoppingToken);
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -54,20 +58,29 @@ public sealed class OutboxRelay(
                     continue;
                 }
 
-                await WaitAsync(settings.PollInterval, stoppingToken);
+                await notifications.WaitAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                return;
+                break;
             }
             catch (Exception e)
             {
                 failures++;
                 var backoff = TimeSpan.FromMilliseconds(Math.Min(settings.MaximumBackoff.TotalMilliseconds, 100 * Math.Pow(2, Math.Min(failures, 10))));
                 logger.LogWarning("Outbox relay could not publish ({Error}); retrying in {Backoff}", e.Message, backoff);
-                await WaitAsync(backoff, stoppingToken);
+                try
+                {
+                    await Task.Delay(backoff, stoppingToken);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
             }
         }
+
+        await listening;
     }
 
     /// <summary>Publishes up to one batch. Returns how many rows were dispatched.</summary>
@@ -106,32 +119,54 @@ public sealed class OutboxRelay(
         }
 
         var dispatched = new List<long>(pending.Count);
+        var failed = new List<long>();
         Exception? failure = null;
-        foreach (var message in pending)
+        foreach (var run in RunsOfOneType(pending))
         {
-            try
+            // A run's confirms overlap instead of queueing one by one. Each type has its own queues, so an event of
+            // another type waits for the run before it: consumers keep the head start the commit order gave them.
+            var publishes = run.Select(message => PublishAsync(message, settings, cancellationToken)).ToArray();
+            // Each publish's outcome is read below; WhenAll would rethrow only the first failure.
+            await Task.WhenAll(publishes).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            for (var i = 0; i < run.Count; i++)
             {
-                await PublishAsync(message, settings, cancellationToken);
-                dispatched.Add(message.Sequence);
+                if (publishes[i].IsCompletedSuccessfully)
+                {
+                    dispatched.Add(run[i].Sequence);
+                }
+                else
+                {
+                    failed.Add(run[i].Sequence);
+                    failure ??= publishes[i].Exception?.InnerException ?? new OperationCanceledException();
+                }
             }
-            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+
+            // A failure stops the batch, so nothing overtakes the event that failed; the rest waits for the retry.
+            if (failure is not null)
             {
-                failure = e;
-                await using var record = new NpgsqlCommand("update outbox_messages set attempts = attempts + 1, last_error = $2 where sequence = $1", connection, transaction);
-                record.Parameters.Add(new() { Value = message.Sequence });
-                record.Parameters.Add(new() { Value = e.GetType().Name + ": " + e.Message });
-                await record.ExecuteNonQueryAsync(CancellationToken.None);
                 break;
             }
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
+        await using var record = new NpgsqlBatch(connection, transaction);
         if (dispatched.Count > 0)
         {
-            await using var mark = new NpgsqlCommand("update outbox_messages set dispatched_at = now(), attempts = attempts + 1 where sequence = any($1)", connection, transaction);
+            // clock_timestamp: the moment the broker had them all, not when this transaction began.
+            var mark = new NpgsqlBatchCommand("update outbox_messages set dispatched_at = clock_timestamp(), attempts = attempts + 1 where sequence = any($1)");
             mark.Parameters.Add(new() { Value = dispatched.ToArray() });
-            await mark.ExecuteNonQueryAsync(CancellationToken.None);
+            record.BatchCommands.Add(mark);
         }
 
+        if (failure is not null)
+        {
+            var unconfirmed = new NpgsqlBatchCommand("update outbox_messages set attempts = attempts + 1, last_error = $2 where sequence = any($1)");
+            unconfirmed.Parameters.Add(new() { Value = failed.ToArray() });
+            unconfirmed.Parameters.Add(new() { Value = failure.GetType().Name + ": " + failure.Message });
+            record.BatchCommands.Add(unconfirmed);
+        }
+
+        await record.ExecuteNonQueryAsync(CancellationToken.None);
         await transaction.CommitAsync(CancellationToken.None);
         if (failure is not null)
         {
@@ -143,7 +178,7 @@ public sealed class OutboxRelay(
 
     private async Task PublishAsync(PendingMessage message, OutboxRelayOptions settings, CancellationToken cancellationToken)
     {
-        var type = Type.GetType(message.MessageType, throwOnError: false)
+        var type = MessageTypes.GetOrAdd(message.MessageType, static name => Type.GetType(name, throwOnError: false))
             ?? throw new InvalidOperationException($"Outbox message {message.MessageId} has an unknown type '{message.MessageType}'.");
         var body = JsonSerializer.Deserialize(message.Body, type, IntegrationEventOutbox.SerializerOptions)
             ?? throw new InvalidOperationException($"Outbox message {message.MessageId} has an empty body.");
@@ -161,6 +196,24 @@ public sealed class OutboxRelay(
             .WaitAsync(settings.PublishTimeout, cancellationToken);
     }
 
+    /// <summary>Consecutive messages of one type, in sequence order.</summary>
+    private static IEnumerable<List<PendingMessage>> RunsOfOneType(List<PendingMessage> pending)
+    {
+        var run = new List<PendingMessage>();
+        foreach (var message in pending)
+        {
+            if (run.Count > 0 && run[0].MessageType != message.MessageType)
+            {
+                yield return run;
+                run = [];
+            }
+
+            run.Add(message);
+        }
+
+        yield return run;
+    }
+
     private async Task PruneAsync(OutboxRelayOptions settings, CancellationToken cancellationToken)
     {
         if (DateTimeOffset.UtcNow < nextPrune)
@@ -174,69 +227,10 @@ public sealed class OutboxRelay(
         await prune.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    private async Task WaitAsync(TimeSpan delay, CancellationToken cancellationToken)
+    public override void Dispose()
     {
-        try
-        {
-            await wakeUp.WaitAsync(delay, cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-    }
-
-    private void Wake()
-    {
-        if (wakeUp.CurrentCount == 0)
-        {
-            try
-            {
-                wakeUp.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Already signalled by a concurrent notification.
-            }
-        }
-    }
-
-    private async Task ListenAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await database.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, _) => Wake();
-                await using (var listen = new NpgsqlCommand($"listen {IntegrationEventOutbox.NotificationChannel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
-
-                // Anything committed while we were not listening is picked up by this first wake.
-                Wake();
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    await connection.WaitAsync(stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                logger.LogDebug("Outbox notification listener lost its connection ({Error}); polling until it is back", e.Message);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
+        notifications.Dispose();
+        base.Dispose();
     }
 
     private sealed record PendingMessage(long Sequence, Guid MessageId, string MessageType, string Body, string? TraceParent, string? TraceState);

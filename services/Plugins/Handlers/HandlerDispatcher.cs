@@ -4,6 +4,7 @@ using Npgsql;
 using Platform.Plugins.Infrastructure;
 using Platform.Plugins.Loading;
 using Platform.Plugins.Model;
+using Platform.ServiceDefaults.Data;
 
 namespace Platform.Plugins.Handlers;
 
@@ -20,20 +21,14 @@ public sealed class HandlerDispatcher(
     IOptions<PluginSettings> settings,
     ILogger<HandlerDispatcher> logger) : BackgroundService
 {
-    private readonly SemaphoreSlim wake = new(0);
+    private readonly DatabaseNotifications notifications = new(database, HandlerRunStore.NotificationChannel, settings.Value.PollInterval, logger);
     private readonly ConcurrentDictionary<string, SemaphoreSlim> lanes = new(StringComparer.Ordinal);
 
-    public void Wake()
-    {
-        if (wake.CurrentCount == 0)
-        {
-            wake.Release();
-        }
-    }
+    public void Wake() => notifications.Wake();
 
     public override void Dispose()
     {
-        wake.Dispose();
+        notifications.Dispose();
         foreach (var lane in lanes.Values)
         {
             lane.Dispose();
@@ -51,13 +46,13 @@ public sealed class HandlerDispatcher(
             logger.LogInformation("{Count} handler runs interrupted by the last stop will run again", reset);
         }
 
-        var listening = ListenAsync(stoppingToken);
+        var listening = notifications.ListenAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await DispatchDueAsync(stoppingToken);
-                await wake.WaitAsync(settings.Value.PollInterval, stoppingToken);
+                await notifications.WaitAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -109,38 +104,6 @@ public sealed class HandlerDispatcher(
         {
             lane.Release();
             Wake();
-        }
-    }
-
-    /// <summary>LISTENs for enqueued runs on a connection of its own; reconnects after a database outage.</summary>
-    private async Task ListenAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await database.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, _) => Wake();
-                await using (var listen = new NpgsqlCommand($"listen {HandlerRunStore.NotificationChannel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
-
-                Wake();
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    await connection.WaitAsync(stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                logger.LogWarning(e, "Listening for handler runs failed; polling until it reconnects");
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, TaskScheduler.Default);
-            }
         }
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Npgsql;
+using Platform.ServiceDefaults.Data;
 using Platform.Webhooks.Infrastructure;
 using Platform.Webhooks.Model;
 
@@ -17,18 +18,20 @@ public sealed class DeliveryDispatcher(
     TimeProvider time,
     ILogger<DeliveryDispatcher> logger) : BackgroundService
 {
-    private readonly SemaphoreSlim wakeUp = new(0, 1);
     private readonly Lock gate = new();
     private readonly Dictionary<Guid, Lane> lanes = [];
     private DateTimeOffset wakeAt = DateTimeOffset.MaxValue;
     private bool deferred;
     private CancellationToken stopping;
+    private DatabaseNotifications? notifications;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var settings = options.Value.Delivery;
         stopping = stoppingToken;
-        var listener = ListenAsync(stoppingToken);
+        // The sweep interval is the fallback poll: messages whose lock a dead replica released raise no notification.
+        notifications = new DatabaseNotifications(database, MessageStore.NotificationChannel, settings.SweepInterval, logger, OnNotification);
+        var listener = notifications.ListenAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             DateTimeOffset next;
@@ -194,77 +197,17 @@ public sealed class DeliveryDispatcher(
             delay = wakeAt - time.GetUtcNow();
         }
 
-        if (delay <= TimeSpan.Zero)
+        if (delay > TimeSpan.Zero)
         {
-            return;
-        }
-
-        try
-        {
-            await wakeUp.WaitAsync(delay, cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
+            await notifications!.WaitAsync(delay, cancellationToken);
         }
     }
 
-    private void Wake()
-    {
-        if (wakeUp.CurrentCount == 0)
-        {
-            try
-            {
-                wakeUp.Release();
-            }
-            catch (SemaphoreFullException)
-            {
-                // Already signalled.
-            }
-        }
-    }
-
-    private async Task ListenAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await database.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, e) => OnNotification(e.Payload);
-                await using (var listen = new NpgsqlCommand($"listen {MessageStore.NotificationChannel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
-
-                // Whatever was committed while nobody listened is found by this first wake.
-                Wake();
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    await connection.WaitAsync(stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                logger.LogDebug("Webhook notification listener lost its connection ({Error}); reconnecting", e.Message);
-                try
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-        }
-    }
+    private void Wake() => notifications?.Wake();
 
     public override void Dispose()
     {
-        wakeUp.Dispose();
+        notifications?.Dispose();
         base.Dispose();
     }
 

@@ -82,15 +82,15 @@ public sealed class EndpointDelivery(
 
         now = time.GetUtcNow();
         var effect = new EndpointEffect(endpoint.FailingSince);
-        await using var record = new NpgsqlBatch(connection, transaction);
+        var decisions = new DeliveryDecision[messages.Count];
         for (var i = 0; i < messages.Count; i++)
         {
-            var (message, result) = (messages[i], results[i]);
-            var decision = DeliveryPolicy.Decide(result.Outcome, message.RoundAttempts + 1, now, endpoint.FailingSince ?? effect.FailingSince, settings);
-            effect.Add(result, decision);
-            AddAttempt(record, message, result, decision);
+            decisions[i] = DeliveryPolicy.Decide(results[i].Outcome, messages[i].RoundAttempts + 1, now, endpoint.FailingSince ?? effect.FailingSince, settings);
+            effect.Add(results[i], decisions[i]);
         }
 
+        await using var record = new NpgsqlBatch(connection, transaction);
+        record.BatchCommands.Add(RecordAttempts(messages, results, decisions));
         AddEndpointEffect(record, endpoint, effect);
 
         // This commit need not wait for the disk: lost in a crash, an attempt is only made again (same webhook-id), never lost.
@@ -117,39 +117,37 @@ public sealed class EndpointDelivery(
         return keys;
     }
 
-    private static void AddAttempt(NpgsqlBatch batch, WebhookMessage message, AttemptResult result, DeliveryDecision decision)
+    /// <summary>Every attempt of the batch and its message's new state in one statement, whatever the batch size.</summary>
+    private static NpgsqlBatchCommand RecordAttempts(List<WebhookMessage> messages, AttemptResult[] results, DeliveryDecision[] decisions)
     {
-        var attempt = new NpgsqlBatchCommand("""
-            insert into webhook_attempts (message_seq, attempted_at, status_code, latency_ms, response_body, error)
-            values ($1, $2, $3, $4, $5, $6)
+        var command = new NpgsqlBatchCommand("""
+            with attempts as (
+                insert into webhook_attempts (message_seq, attempted_at, status_code, latency_ms, response_body, error)
+                select * from unnest($1::bigint[], $2::timestamptz[], $3::integer[], $4::integer[], $5::text[], $6::text[]))
+            update webhook_messages m set status = u.status, attempts = m.attempts + 1, round_attempts = m.round_attempts + 1,
+                next_attempt_at = coalesce(u.next_attempt_at, m.next_attempt_at), last_attempt_at = u.attempted_at,
+                last_status = u.status_code, last_error = u.error
+            from unnest($1::bigint[], $7::text[], $8::timestamptz[], $2::timestamptz[], $3::integer[], $6::text[])
+                as u (seq, status, next_attempt_at, attempted_at, status_code, error)
+            where m.seq = u.seq
             """);
-        attempt.Parameters.Add(new() { Value = message.Seq });
-        attempt.Parameters.Add(new() { Value = result.AttemptedAt });
-        attempt.Parameters.Add(new() { Value = (object?)result.Outcome.StatusCode ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
-        attempt.Parameters.Add(new() { Value = result.LatencyMilliseconds });
-        attempt.Parameters.Add(new() { Value = (object?)result.ResponseBody ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        attempt.Parameters.Add(new() { Value = (object?)result.Outcome.Error ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        batch.BatchCommands.Add(attempt);
-
-        var status = decision.Verdict switch
-        {
-            DeliveryVerdict.Delivered => MessageStatus.Succeeded,
-            DeliveryVerdict.RetryLater => MessageStatus.Pending,
-            _ => MessageStatus.Failed,
-        };
-        var update = new NpgsqlBatchCommand("""
-            update webhook_messages set status = $2, attempts = attempts + 1, round_attempts = round_attempts + 1,
-                next_attempt_at = coalesce($3, next_attempt_at), last_attempt_at = $4, last_status = $5, last_error = $6
-            where seq = $1
-            """);
-        update.Parameters.Add(new() { Value = message.Seq });
-        update.Parameters.Add(new() { Value = status });
-        update.Parameters.Add(new() { Value = (object?)decision.NextAttemptAt ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
-        update.Parameters.Add(new() { Value = result.AttemptedAt });
-        update.Parameters.Add(new() { Value = (object?)result.Outcome.StatusCode ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Integer });
-        update.Parameters.Add(new() { Value = (object?)result.Outcome.Error ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text });
-        batch.BatchCommands.Add(update);
+        command.Parameters.Add(new() { Value = messages.Select(m => m.Seq).ToArray() });
+        command.Parameters.Add(new() { Value = results.Select(r => r.AttemptedAt).ToArray() });
+        command.Parameters.Add(new() { Value = results.Select(r => r.Outcome.StatusCode).ToArray() });
+        command.Parameters.Add(new() { Value = results.Select(r => r.LatencyMilliseconds).ToArray() });
+        command.Parameters.Add(new() { Value = results.Select(r => r.ResponseBody).ToArray() });
+        command.Parameters.Add(new() { Value = results.Select(r => r.Outcome.Error).ToArray() });
+        command.Parameters.Add(new() { Value = decisions.Select(Status).ToArray() });
+        command.Parameters.Add(new() { Value = decisions.Select(d => d.NextAttemptAt).ToArray() });
+        return command;
     }
+
+    private static string Status(DeliveryDecision decision) => decision.Verdict switch
+    {
+        DeliveryVerdict.Delivered => MessageStatus.Succeeded,
+        DeliveryVerdict.RetryLater => MessageStatus.Pending,
+        _ => MessageStatus.Failed,
+    };
 
     /// <summary>Last in the transaction, so the endpoint row is locked only for the moment of the commit.</summary>
     private static void AddEndpointEffect(NpgsqlBatch batch, WebhookEndpoint endpoint, EndpointEffect effect)

@@ -8,7 +8,7 @@ using Platform.Webhooks.Model;
 namespace Platform.Webhooks.IntegrationEvents.EventHandling;
 
 public sealed class ClusterCreatedConsumer(NpgsqlDataSource database, WebhookFanOut fanOut, ILogger<ClusterCreatedConsumer> logger)
-    : IdempotentConsumer<ClusterCreated>(database, logger)
+    : IdempotentBatchConsumer<ClusterCreated>(database, logger)
 {
     protected override Task HandleAsync(ClusterCreated message, NpgsqlTransaction transaction, ConsumeContext<ClusterCreated> context) =>
         fanOut.ClusterEventAsync(
@@ -18,7 +18,7 @@ public sealed class ClusterCreatedConsumer(NpgsqlDataSource database, WebhookFan
 }
 
 public sealed class ClusterRunningConsumer(NpgsqlDataSource database, WebhookFanOut fanOut, ILogger<ClusterRunningConsumer> logger)
-    : IdempotentConsumer<ClusterRunning>(database, logger)
+    : IdempotentBatchConsumer<ClusterRunning>(database, logger)
 {
     protected override Task HandleAsync(ClusterRunning message, NpgsqlTransaction transaction, ConsumeContext<ClusterRunning> context) =>
         fanOut.ClusterEventAsync(
@@ -28,7 +28,7 @@ public sealed class ClusterRunningConsumer(NpgsqlDataSource database, WebhookFan
 }
 
 public sealed class ClusterScaledConsumer(NpgsqlDataSource database, WebhookFanOut fanOut, ILogger<ClusterScaledConsumer> logger)
-    : IdempotentConsumer<ClusterScaled>(database, logger)
+    : IdempotentBatchConsumer<ClusterScaled>(database, logger)
 {
     protected override Task HandleAsync(ClusterScaled message, NpgsqlTransaction transaction, ConsumeContext<ClusterScaled> context) =>
         fanOut.ClusterEventAsync(
@@ -38,7 +38,7 @@ public sealed class ClusterScaledConsumer(NpgsqlDataSource database, WebhookFanO
 }
 
 public sealed class ClusterStoppingConsumer(NpgsqlDataSource database, WebhookFanOut fanOut, ILogger<ClusterStoppingConsumer> logger)
-    : IdempotentConsumer<ClusterStopping>(database, logger)
+    : IdempotentBatchConsumer<ClusterStopping>(database, logger)
 {
     protected override Task HandleAsync(ClusterStopping message, NpgsqlTransaction transaction, ConsumeContext<ClusterStopping> context) =>
         fanOut.ClusterEventAsync(
@@ -48,7 +48,7 @@ public sealed class ClusterStoppingConsumer(NpgsqlDataSource database, WebhookFa
 }
 
 public sealed class ClusterStoppedConsumer(NpgsqlDataSource database, WebhookFanOut fanOut, ILogger<ClusterStoppedConsumer> logger)
-    : IdempotentConsumer<ClusterStopped>(database, logger)
+    : IdempotentBatchConsumer<ClusterStopped>(database, logger)
 {
     protected override Task HandleAsync(ClusterStopped message, NpgsqlTransaction transaction, ConsumeContext<ClusterStopped> context) =>
         fanOut.ClusterEventAsync(
@@ -58,7 +58,7 @@ public sealed class ClusterStoppedConsumer(NpgsqlDataSource database, WebhookFan
 }
 
 public sealed class ClusterFailedConsumer(NpgsqlDataSource database, WebhookFanOut fanOut, ILogger<ClusterFailedConsumer> logger)
-    : IdempotentConsumer<ClusterFailed>(database, logger)
+    : IdempotentBatchConsumer<ClusterFailed>(database, logger)
 {
     protected override Task HandleAsync(ClusterFailed message, NpgsqlTransaction transaction, ConsumeContext<ClusterFailed> context) =>
         fanOut.ClusterEventAsync(
