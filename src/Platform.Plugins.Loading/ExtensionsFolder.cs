@@ -9,7 +9,8 @@ namespace Platform.Plugins.Loading;
 /// </summary>
 public sealed class ExtensionsFolder(PluginHost host, IOptions<PluginLoadingSettings> settings, ILogger<ExtensionsFolder> logger)
 {
-    public async Task LoadAsync(CancellationToken cancellationToken)
+    /// <summary>Loads each package; one whose registrations <paramref name="wanted"/> rejects (nothing this service hosts) is unloaded again.</summary>
+    public async Task LoadAsync(Func<PluginRegistrations, bool>? wanted, CancellationToken cancellationToken)
     {
         var folder = settings.Value.ExtensionsPath;
         if (string.IsNullOrWhiteSpace(folder))
@@ -37,6 +38,13 @@ public sealed class ExtensionsFolder(PluginHost host, IOptions<PluginLoadingSett
             if (load.Plugin is not { } plugin)
             {
                 logger.LogError("Extension package {Path} could not be loaded: {Problem}", path, load.Problem);
+                continue;
+            }
+
+            if (wanted is not null && !wanted(plugin.Registrations))
+            {
+                logger.LogDebug("Extension package {Path} ({Plugin}) offers nothing this service hosts; not kept", path, plugin.Name);
+                await host.UnloadAsync(plugin);
                 continue;
             }
 

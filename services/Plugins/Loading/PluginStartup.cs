@@ -11,7 +11,7 @@ public sealed class PluginStartup(PluginRegistry registry, ExtensionsFolder exte
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         await registry.LoadEnabledAsync(cancellationToken);
-        await extensions.LoadAsync(cancellationToken);
+        await extensions.LoadAsync(wanted: null, cancellationToken);
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => host.UnloadAllAsync();
