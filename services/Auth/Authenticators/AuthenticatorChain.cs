@@ -35,6 +35,9 @@ public sealed class AuthenticatorChain(IReadOnlyList<string> order, IReadOnlyDic
         return (available, notLoaded);
     }
 
+    /// <summary>True when <paramref name="name"/> is a configured plugin authenticator whose plugin is not loaded now.</summary>
+    public bool IsNotLoaded(string name) => Current().NotLoaded.Contains(name, StringComparer.OrdinalIgnoreCase);
+
     public async Task<ChainOutcome> AuthenticateAsync(AuthenticationRequest request, CancellationToken cancellationToken)
     {
         var (available, notLoaded) = Current();

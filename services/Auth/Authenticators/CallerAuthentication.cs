@@ -44,8 +44,10 @@ public sealed class CallerAuthentication(
 
     public async Task<CallerVerdict> IdentifyAsync(HttpContext context, CancellationToken cancellationToken)
     {
+        // A session opened by a plugin's authenticator ends with the plugin: disabling it locks its users out, not only new logins.
         if (context.Request.Cookies[options.SessionCookieName] is { Length: > 0 } cookie
-            && await sessions.FindAsync(cookie, cancellationToken) is { } session)
+            && await sessions.FindAsync(cookie, cancellationToken) is { } session
+            && !authenticators.IsNotLoaded(session.Authenticator))
         {
             return await IdentifiedAsync(memberships.Resolve(session.User), null, cancellationToken);
         }
