@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.RegularExpressions;
@@ -13,9 +14,9 @@ public static partial class PluginPackages
     // Packs run one at a time: two at once would build the shared SDK project into the same folders.
     private static readonly SemaphoreSlim Packing = new(1, 1);
 
-    // What the Plugins tests use comes in one pack; the badge sample alone, so Auth's tests pack only what they load.
+    // What the Plugins tests use comes in one pack (one build of the SDK); a sample alone for tests that need only it.
     private static readonly Lazy<Task<string>> TestPlugins = new(() => PackAsync(Path.Combine("tests", "Platform.Plugins.TestPlugins", "TestPlugins.slnx")));
-    private static readonly Lazy<Task<string>> Badge = new(() => PackAsync(Path.Combine("src", "Platform.Plugins.Samples.Badge", "Platform.Plugins.Samples.Badge.csproj")));
+    private static readonly ConcurrentDictionary<string, Lazy<Task<string>>> Samples = new(StringComparer.Ordinal);
 
     public const string BadgePackageId = "Platform.Plugins.Samples.Badge";
 
@@ -27,8 +28,12 @@ public static partial class PluginPackages
 
     public static async Task<byte[]> BadgeAsync() => await File.ReadAllBytesAsync(await PathOfAsync(BadgePackageId));
 
-    public static async Task<string> PathOfAsync(string packageId) =>
-        Path.Combine(await (packageId == BadgePackageId ? Badge : TestPlugins).Value, $"{packageId}.1.0.0.nupkg");
+    /// <summary>A package of the test plugins' pack (the samples and the test plugins).</summary>
+    public static async Task<string> PathOfAsync(string packageId) => Path.Combine(await TestPlugins.Value, $"{packageId}.1.0.0.nupkg");
+
+    /// <summary>One sample under <c>src/</c>, packed on its own (cheaper when a test needs nothing else).</summary>
+    public static async Task<string> SamplePathAsync(string packageId) =>
+        Path.Combine(await Samples.GetOrAdd(packageId, id => new(() => PackAsync(Path.Combine("src", id, $"{id}.csproj")))).Value, $"{packageId}.1.0.0.nupkg");
 
     /// <summary>The same package with another version in its .nuspec (what a rebuilt, re-versioned plugin looks like).</summary>
     public static byte[] WithVersion(byte[] package, string version) => Rewrite(package, (entry, content) =>
