@@ -30,7 +30,7 @@ var messaging = builder.AddMessageBroker("messaging");
 var objects = builder.AddObjectStore("objects");
 
 var auth = builder.AddProject<Projects.Platform_Auth>("auth").WithServiceEndpoint()
-    .WithReference(authDb).WaitFor(authDb).WithReference(messaging).WaitFor(messaging).WithReference(objects).WaitFor(objects)
+    .WithReference(authDb).WaitFor(authDb).WithReference(messaging).WaitFor(messaging)
     .WithEnvironment("Proxy__Token", proxyToken).WithEnvironment("Secrets__SealingKey", sealingKey)
     .WithEnvironment("Auth__Admins", admins).WithEnvironment("Auth__Type", authType)
     .WithEnvironment("Auth__Simple__Password", simplePassword).WithEnvironment("Auth__JupyterHub__Url", jupyterHubUrl);

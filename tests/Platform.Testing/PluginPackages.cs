@@ -83,11 +83,31 @@ public static partial class PluginPackages
         await Packing.WaitAsync();
         try
         {
+            // Test projects run in parallel processes (dotnet test on the solution), and each may pack: a file lock per
+            // clone keeps their builds of the shared SDK project apart.
+            var lockPath = Path.Combine(Path.GetTempPath(), $"platform-plugin-pack-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(repository)))[..16]}.lock");
+            await using var packLock = await AcquireAsync(lockPath);
             return await RunPackAsync(Path.Combine(repository, project), configuration, output);
         }
         finally
         {
             Packing.Release();
+        }
+    }
+
+    private static async Task<FileStream> AcquireAsync(string path)
+    {
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(15);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTimeOffset.UtcNow < deadline)
+            {
+                await Task.Delay(500);
+            }
         }
     }
 
