@@ -14,12 +14,17 @@ public sealed class AuthenticatorPlugins(PluginPackageStore store, PluginHost ho
     // One change at a time: two events for one plugin handled at once could activate a stale version.
     private readonly SemaphoreSlim changes = new(1, 1);
 
+    // The version of each plugin that failed to load, so the periodic sync does not reload a broken package every tick.
+    private readonly Dictionary<string, string> failed = new(StringComparer.Ordinal);
+
     public void Dispose() => changes.Dispose();
 
     public static bool OffersAuthenticators(IReadOnlyList<string> capabilities) => capabilities.Contains(PluginCapabilities.Authenticators, StringComparer.Ordinal);
 
-    /// <summary>Makes the loaded state of plugin <paramref name="name"/> match its row.</summary>
-    public async Task ApplyAsync(string name, CancellationToken cancellationToken)
+    /// <summary>Makes the loaded state of plugin <paramref name="name"/> match its row; a version that failed before is retried only when asked.</summary>
+    public Task ApplyAsync(string name, CancellationToken cancellationToken) => ApplyAsync(name, retryFailed: true, cancellationToken);
+
+    private async Task ApplyAsync(string name, bool retryFailed, CancellationToken cancellationToken)
     {
         await changes.WaitAsync(cancellationToken);
         try
@@ -43,7 +48,7 @@ public sealed class AuthenticatorPlugins(PluginPackageStore store, PluginHost ho
                 return;
             }
 
-            if (loaded?.Version == version)
+            if (loaded?.Version == version || (!retryFailed && failed.GetValueOrDefault(name) == version))
             {
                 return;
             }
@@ -59,6 +64,7 @@ public sealed class AuthenticatorPlugins(PluginPackageStore store, PluginHost ho
             {
                 // Left unloaded, its authenticators refuse everything (fail closed) until a working version arrives.
                 logger.LogError("Plugin {Plugin} {Version} could not be loaded: {Problem}", name, version, load.Problem);
+                failed[name] = version;
                 if (loaded is not null)
                 {
                     await host.DeactivateAsync(name);
@@ -67,6 +73,7 @@ public sealed class AuthenticatorPlugins(PluginPackageStore store, PluginHost ho
                 return;
             }
 
+            failed.Remove(name);
             await host.ActivateAsync(plugin);
         }
         finally
@@ -75,32 +82,56 @@ public sealed class AuthenticatorPlugins(PluginPackageStore store, PluginHost ho
         }
     }
 
-    /// <summary>At start: every enabled plugin with authenticators; one that fails is logged and left out.</summary>
-    public async Task LoadEnabledAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Brings every plugin in line with its row: at start, and then periodically, because a bus event reaches one replica
+    /// of Auth (they share the queue) and the others learn of it from the table. One that fails is logged and left as is.
+    /// </summary>
+    public async Task ApplyAllAsync(CancellationToken cancellationToken)
     {
-        foreach (var row in await store.ListEnabledAsync(cancellationToken))
+        var names = (await store.ListNamesAsync(cancellationToken))
+            .Union(host.Active.Where(p => p.Source == PluginSources.Registry).Select(p => p.Name), StringComparer.Ordinal);
+        foreach (var name in names)
         {
             try
             {
-                await ApplyAsync(row.Name, cancellationToken);
+                await ApplyAsync(name, retryFailed: false, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                logger.LogError(e, "Plugin {Plugin} could not be loaded at start", row.Name);
+                logger.LogError(e, "Plugin {Plugin} could not be brought in line with the registry", name);
             }
         }
     }
 }
 
-/// <summary>Loads the registry's enabled authenticator plugins and the extensions folder's at start; unloads them at shutdown.</summary>
-public sealed class AuthenticatorPluginStartup(ExtensionsFolder extensions, AuthenticatorPlugins plugins, PluginHost host) : IHostedService
+/// <summary>
+/// Loads the registry's enabled authenticator plugins and the extensions folder's at start, then keeps this replica in
+/// line with <c>plugin_packages</c> every <c>Auth:PluginSyncInterval</c> (5 s); unloads them all at shutdown.
+/// </summary>
+public sealed class AuthenticatorPluginStartup(ExtensionsFolder extensions, AuthenticatorPlugins plugins, PluginHost host, IConfiguration configuration) : BackgroundService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    private readonly TimeSpan interval = configuration.GetValue("Auth:PluginSyncInterval", TimeSpan.FromSeconds(5));
+
+    public override async Task StartAsync(CancellationToken cancellationToken)
     {
         // The registry first, as in the Plugins service: an extension package of the same name then gives way to it.
-        await plugins.LoadEnabledAsync(cancellationToken);
+        await plugins.ApplyAllAsync(cancellationToken);
         await extensions.LoadAsync(registrations => registrations.Authenticators.Count > 0, cancellationToken);
+        await base.StartAsync(cancellationToken);
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => host.UnloadAllAsync();
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        await host.UnloadAllAsync();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(interval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            await plugins.ApplyAllAsync(stoppingToken);
+        }
+    }
 }

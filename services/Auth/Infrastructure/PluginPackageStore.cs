@@ -40,10 +40,17 @@ public sealed class PluginPackageStore(NpgsqlDataSource database)
         return (await ReadAsync(command, cancellationToken)).SingleOrDefault();
     }
 
-    public async Task<IReadOnlyList<PluginPackageRow>> ListEnabledAsync(CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<string>> ListNamesAsync(CancellationToken cancellationToken)
     {
-        await using var command = database.CreateCommand("select name, version, package_key, capabilities, enabled, changed_at from plugin_packages where enabled order by name");
-        return await ReadAsync(command, cancellationToken);
+        await using var command = database.CreateCommand("select name from plugin_packages order by name");
+        var names = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
     }
 
     private async Task UpsertAsync(string name, string? version, string? packageKey, IReadOnlyList<string> capabilities, bool enabled, DateTimeOffset changedAt, CancellationToken cancellationToken)
