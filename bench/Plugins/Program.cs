@@ -10,7 +10,7 @@ using Platform.Contracts.Clusters;
 using Platform.ServiceDefaults.Messaging;
 using Platform.Testing;
 using plugins::Platform.Plugins.Loading;
-using plugins::Platform.Plugins.Model;
+using Platform.Plugins.Loading;
 
 // Plugins benchmark: (1) dispatch latency from a cluster event's commit (through the same transactional outbox and relay
 // Clusters uses, RabbitMQ, the inbox consumer and the dispatcher) to the start of the hello plugin's handler, p50/p99;

@@ -1,8 +1,8 @@
 namespace Platform.Auth.Abstractions;
 
 /// <summary>
-/// A custom authenticator's own settings: the keys under <c>Auth:Custom:Settings</c> (e.g. env
-/// <c>Auth__Custom__Settings__Server</c>), flattened with <c>:</c> separators, case-insensitive.
+/// An authenticator's own settings, case-insensitive; a plugin builds it from its context's settings (the Auth service's
+/// <c>Plugins:Settings:{plugin}:*</c>, e.g. env <c>Plugins__Settings__ldap__Server</c>).
 /// </summary>
 public sealed class AuthenticatorSettings
 {
@@ -20,5 +20,5 @@ public sealed class AuthenticatorSettings
     public string GetRequired(string key) =>
         values.TryGetValue(key, out var value) && !string.IsNullOrWhiteSpace(value)
             ? value
-            : throw new InvalidOperationException($"The custom authenticator needs the setting Auth:Custom:Settings:{key}.");
+            : throw new InvalidOperationException($"The authenticator needs the setting {key} (Plugins:Settings:<plugin>:{key}).");
 }

@@ -2,8 +2,8 @@ namespace Platform.Auth.Abstractions;
 
 /// <summary>
 /// Decides who a request is from. Auth asks each configured authenticator in turn; the first that does not answer
-/// <see cref="AuthenticationOutcome.NotApplicable"/> decides. A custom one is loaded from <c>Auth:Custom:Class</c>
-/// and constructed with an <see cref="AuthenticatorSettings"/> argument if it has such a constructor, else without arguments.
+/// <see cref="AuthenticationOutcome.NotApplicable"/> decides. A plugin offers its own through
+/// <c>IPluginContext.AddAuthenticator</c>; Auth asks it when <c>Auth:Type</c> lists its <see cref="Name"/>.
 /// </summary>
 public interface IAuthenticator
 {

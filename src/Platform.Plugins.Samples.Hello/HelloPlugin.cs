@@ -1,3 +1,4 @@
+using System.Globalization;
 using Platform.Plugins.Samples.Hello;
 using Platform.Plugins.Sdk;
 using Platform.Plugins.Sdk.Handlers;
@@ -10,7 +11,8 @@ namespace Platform.Plugins.Samples.Hello;
 
 /// <summary>
 /// Greets every RUNNING cluster labelled <c>hello=yes</c> (records its name, annotates it), lists the greeted clusters at
-/// <c>GET /api/plugins/hello/seen</c>, and refuses clusters labelled <c>hello=forbidden</c>.
+/// <c>GET /api/plugins/hello/seen</c>, refuses clusters labelled <c>hello=forbidden</c>, and keeps clusters labelled
+/// <c>hello=small</c> at <c>SmallMaxWorkers</c> (2) workers or fewer: a scale above it, or an adapt without such a maximum, is refused.
 /// </summary>
 public sealed class HelloPlugin : IPlugin
 {
@@ -39,6 +41,12 @@ public sealed class HelloPlugin : IPlugin
         context.AddValidator("no-forbidden", (request, token) => ValueTask.FromResult(
             request.Labels.TryGetValue("hello", out var value) && value == "forbidden"
                 ? ValidationVerdict.Refuse("The hello plugin refuses clusters labelled hello=forbidden.")
+                : ValidationVerdict.Allow));
+        var smallMax = context.Settings.TryGetValue("SmallMaxWorkers", out var configured) && int.TryParse(configured, CultureInfo.InvariantCulture, out var n) ? n : 2;
+        context.AddValidator("small-stays-small", (request, token) => ValueTask.FromResult(
+            request.Labels.TryGetValue("hello", out var value) && value == "small" && request.Operation != ValidationOperation.Create
+                && (request.Workers is null || request.Workers > smallMax)
+                ? ValidationVerdict.Refuse($"The hello plugin keeps clusters labelled hello=small at {smallMax} workers or fewer.")
                 : ValidationVerdict.Allow));
         context.Logger.LogHelloLoaded();
         return Task.CompletedTask;

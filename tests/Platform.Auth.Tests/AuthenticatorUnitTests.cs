@@ -122,12 +122,29 @@ public sealed class AuthenticatorUnitTests
     }
 
     [Fact]
-    public void An_unknown_authenticator_type_stops_start_up()
+    public void An_authenticator_type_neither_built_in_nor_a_plugin_name_stops_start_up()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:Type"] = "simple,ldap" }).Build();
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:Type"] = "simple,ldap server" }).Build();
 
         var error = Assert.Throws<InvalidOperationException>(() => AuthOptions.FromConfiguration(configuration));
-        Assert.Contains("ldap", error.Message, StringComparison.Ordinal);
+        Assert.Contains("ldap server", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_plugin_authenticators_name_is_a_valid_auth_type()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:Type"] = "badge, simple" }).Build();
+
+        Assert.Equal(["badge", "simple"], AuthOptions.FromConfiguration(configuration).Types);
+    }
+
+    [Fact]
+    public void The_retired_custom_class_settings_stop_start_up_with_a_pointer_to_plugins()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Auth:Type"] = "simple,custom" }).Build();
+
+        var error = Assert.Throws<InvalidOperationException>(() => AuthOptions.FromConfiguration(configuration));
+        Assert.Contains("Plugins:ExtensionsPath", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

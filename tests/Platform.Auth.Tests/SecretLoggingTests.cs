@@ -26,10 +26,7 @@ public sealed class SecretLoggingTests(InfrastructureFixture infrastructure, Jup
         var secrets = new List<string> { Password, Pin, AuthServiceHost.ProxyToken };
         var errorBodies = new StringBuilder();
         using var extensions = new TestDirectory("auth-extensions");
-        foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "sample-authenticator")))
-        {
-            File.Copy(file, Path.Combine(extensions.Path, Path.GetFileName(file)));
-        }
+        File.Copy(await PluginPackages.SamplePathAsync(PluginPackages.BadgePackageId), Path.Combine(extensions.Path, "badge.nupkg"));
 
         await hub.CreateUserAsync("leaktest", admin: false, "leakers");
         var (hubTokenId, hubToken) = await hub.CreateTokenAsync("leaktest");
@@ -37,14 +34,13 @@ public sealed class SecretLoggingTests(InfrastructureFixture infrastructure, Jup
 
         await using (var auth = await StartAsync(infrastructure, new Dictionary<string, string?>
         {
-            ["Auth:Type"] = "simple,jupyterhub,token,custom",
+            ["Auth:Type"] = "simple,jupyterhub,token,badge",
             ["Auth:Simple:Password"] = Password,
             ["Auth:JupyterHub:Url"] = hub.Url.ToString(),
             ["Auth:JupyterHub:RequiredScope"] = JupyterHubServer.GatewayScope,
             ["Auth:JupyterHub:CacheDuration"] = "00:00:00.100",
-            ["Auth:ExtensionsDirectory"] = extensions.Path,
-            ["Auth:Custom:Class"] = "Sample.Authenticators.BadgeAuthenticator, Platform.Auth.SampleAuthenticator",
-            ["Auth:Custom:Settings:Pin"] = Pin,
+            ["Plugins:ExtensionsPath"] = extensions.Path,
+            ["Plugins:Settings:badge:Pin"] = Pin,
             ["Auth:RateLimit:UserFailures"] = "2",
             ["Auth:Admins"] = "root",
         }, logs))
@@ -102,7 +98,7 @@ public sealed class SecretLoggingTests(InfrastructureFixture infrastructure, Jup
             using var tokenRevoked = await Send(IdentityRequest($"token {token.Token}", clientAddress: "192.0.2.78"));
             Assert.Equal(HttpStatusCode.Unauthorized, tokenRevoked.StatusCode);
 
-            // Custom: success and a wrong PIN; then the session cookie on its own.
+            // The badge plugin: success and a wrong PIN; then the session cookie on its own.
             using var badge = await Send(IdentityRequest($"Badge mia:{Pin}", clientAddress: "192.0.2.79"));
             Assert.Equal(HttpStatusCode.OK, badge.StatusCode);
             secrets.Add("wrong-pin-0000");

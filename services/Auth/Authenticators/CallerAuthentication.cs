@@ -44,8 +44,10 @@ public sealed class CallerAuthentication(
 
     public async Task<CallerVerdict> IdentifyAsync(HttpContext context, CancellationToken cancellationToken)
     {
+        // A session opened by a plugin's authenticator ends with the plugin: disabling it locks its users out, not only new logins.
         if (context.Request.Cookies[options.SessionCookieName] is { Length: > 0 } cookie
-            && await sessions.FindAsync(cookie, cancellationToken) is { } session)
+            && await sessions.FindAsync(cookie, cancellationToken) is { } session
+            && !authenticators.IsNotLoaded(session.Authenticator))
         {
             return await IdentifiedAsync(memberships.Resolve(session.User), null, cancellationToken);
         }
@@ -63,7 +65,8 @@ public sealed class CallerAuthentication(
                 .Where(h => !h.Key.Equals(ProxyToken.HeaderName, StringComparison.OrdinalIgnoreCase))
                 .Select(h => new KeyValuePair<string, string[]>(h.Key, [.. h.Value.Select(v => v ?? "")])),
             client);
-        var (authenticator, outcome) = await authenticators.AuthenticateAsync(request, cancellationToken);
+        var (authenticator, outcome, notLoaded) = await authenticators.AuthenticateAsync(request, cancellationToken);
+        string? missing = null;
         if (outcome.Status == AuthenticationStatus.NotApplicable)
         {
             if (request.GetHeaderValues("Authorization").Count == 0)
@@ -71,7 +74,9 @@ public sealed class CallerAuthentication(
                 return new CallerVerdict.Unauthenticated("Authentication required");
             }
 
-            outcome = AuthenticationOutcome.Refused("credentials of a kind no active authenticator accepts");
+            // Fail closed: credentials meant for a plugin authenticator that is not loaded are refused, and the caller told why.
+            missing = notLoaded.Count > 0 ? $"authenticator {string.Join(", ", notLoaded)} is not loaded (its plugin is disabled or not installed)" : null;
+            outcome = AuthenticationOutcome.Refused(missing is null ? "credentials of a kind no active authenticator accepts" : $"credentials of a kind no active authenticator accepts; {missing}");
         }
 
         if (outcome.Status == AuthenticationStatus.Unavailable)
@@ -106,7 +111,8 @@ public sealed class CallerAuthentication(
         await audit.RecordRefusalAsync(transaction, outcome.UserName, authenticator, reason, client, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         logger.LogInformation("Refused {Authenticator} credentials for {User} from {Client}: {Reason}", authenticator, outcome.UserName ?? "(no user name)", client, reason);
-        return userWait is { } wait ? new CallerVerdict.Throttled(wait) : new CallerVerdict.Unauthenticated("Invalid credentials");
+        return userWait is { } wait ? new CallerVerdict.Throttled(wait)
+            : new CallerVerdict.Unauthenticated(missing is null ? "Invalid credentials" : $"Invalid credentials: {missing}");
     }
 
     private async Task<CallerVerdict> IdentifiedAsync(PlatformIdentity identity, NewSession? session, CancellationToken cancellationToken)

@@ -4,10 +4,13 @@ using Platform.Auth.Apis;
 using Platform.Auth.Authenticators;
 using Platform.Auth.Infrastructure;
 using Platform.Auth.IntegrationEvents;
+using Platform.Auth.IntegrationEvents.EventHandling;
 using Platform.Auth.Model;
 using Platform.ServiceDefaults.Data;
 using Platform.ServiceDefaults.Identity;
 using Platform.ServiceDefaults.Messaging;
+using Platform.ServiceDefaults.ObjectStorage;
+using Platform.Plugins.Loading;
 using Platform.ServiceDefaults.Secrets;
 
 namespace Platform.Auth.Extensions;
@@ -19,7 +22,21 @@ internal static class Extensions
     {
         // Named explicitly: under a test host the entry assembly is the test runner, not this service.
         builder.AddPlatformDatabase("authdb", typeof(Extensions).Assembly);
-        builder.AddPlatformMessaging();
+        builder.AddPlatformMessaging(bus =>
+        {
+            bus.AddConsumer<PluginInstalledConsumer>();
+            bus.AddConsumer<PluginEnabledConsumer>();
+            bus.AddConsumer<PluginDisabledConsumer>();
+            bus.AddConsumer<PluginRemovedConsumer>();
+        });
+
+        // Plugin authenticators are fetched from the object store the Plugins service writes; without one, only extensions load.
+        if (!string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("objects")))
+        {
+            builder.AddPlatformObjectStore("objects");
+        }
+
+        builder.AddPluginLoading();
 
         var configuration = builder.Configuration;
         var options = AuthOptions.FromConfiguration(configuration);
@@ -51,6 +68,9 @@ internal static class Extensions
         services.Replace(ServiceDescriptor.Singleton<IIdentityKeyStore>(sp => sp.GetRequiredService<SigningKeyRing>()));
 
         builder.AddAuthenticators(options);
+        services.AddSingleton<PluginPackageStore>();
+        services.AddSingleton<AuthenticatorPlugins>();
+        services.AddHostedService<AuthenticatorPluginStartup>();
         services.AddHostedService<SigningKeyRotation>();
         services.AddHostedService<ExpiredRecordsCleanup>();
     }
@@ -77,15 +97,24 @@ internal static class Extensions
         // Bearer challenge to 401s), else first, unadvertised, so no other authenticator sees them.
         var advertised = options.Types.Contains("token");
         IReadOnlyList<string> types = advertised ? options.Types : ["token", .. options.Types];
-        services.AddSingleton(sp => new AuthenticatorChain(
-            [.. types.Select(type => type switch
+        services.AddSingleton(sp =>
+        {
+            var builtIn = new Dictionary<string, IAuthenticator>(StringComparer.Ordinal)
             {
-                "simple" => SimpleAuthenticator.FromConfiguration(configuration),
-                "jupyterhub" => sp.GetRequiredService<JupyterHubAuthenticator>(),
-                "token" => new TokenAuthenticator(sp.GetRequiredService<ApiTokenStore>(), advertised),
-                "custom" => CustomAuthenticatorLoader.Load(configuration, options.ExtensionsDirectory),
-                _ => throw new InvalidOperationException($"Unknown authenticator {type}"),
-            })],
-            sp.GetRequiredService<ILogger<AuthenticatorChain>>()));
+                ["token"] = new TokenAuthenticator(sp.GetRequiredService<ApiTokenStore>(), advertised),
+            };
+            if (types.Contains("simple"))
+            {
+                builtIn["simple"] = SimpleAuthenticator.FromConfiguration(configuration);
+            }
+
+            if (types.Contains("jupyterhub"))
+            {
+                builtIn["jupyterhub"] = sp.GetRequiredService<JupyterHubAuthenticator>();
+            }
+
+            return new AuthenticatorChain(types, builtIn, sp.GetRequiredService<PluginHost>(),
+                sp.GetRequiredService<ILogger<AuthenticatorChain>>());
+        });
     }
 }

@@ -1,3 +1,4 @@
+using Platform.Plugins.Loading;
 using Platform.ServiceDefaults.Identity;
 
 namespace Platform.Auth.Model;
@@ -5,7 +6,10 @@ namespace Platform.Auth.Model;
 /// <summary>The <c>Auth</c> configuration section. Lists accept either a comma-separated string or an array.</summary>
 public sealed class AuthOptions
 {
-    /// <summary>Active authenticators in the order they are asked (<c>Auth:Type</c>): simple, jupyterhub, token, custom.</summary>
+    /// <summary>
+    /// Authenticators in the order they are asked (<c>Auth:Type</c>): the built-in simple, jupyterhub and token, or the
+    /// <c>Name</c> of an authenticator a plugin registers (loaded from the registry or <c>Plugins:ExtensionsPath</c>).
+    /// </summary>
     public IReadOnlyList<string> Types { get; init; } = ["simple"];
 
     public IReadOnlySet<string> Admins { get; init; } = new HashSet<string>(StringComparer.Ordinal);
@@ -21,8 +25,7 @@ public sealed class AuthOptions
     /// <summary>Lifetime of each identity assertion; the Proxy may cache one for less than this.</summary>
     public TimeSpan AssertionLifetime { get; init; } = IdentityAssertionSigner.DefaultLifetime;
 
-    /// <summary>Where custom authenticator assemblies are found (<c>Auth:ExtensionsDirectory</c>).</summary>
-    public string? ExtensionsDirectory { get; init; }
+    public static IReadOnlyList<string> BuiltInTypes { get; } = ["simple", "jupyterhub", "token"];
 
     public static AuthOptions FromConfiguration(IConfiguration configuration)
     {
@@ -42,13 +45,19 @@ public sealed class AuthOptions
             SessionLifetime = section.GetValue("SessionLifetime", TimeSpan.FromDays(1)),
             SessionCookieName = section["SessionCookieName"] is { Length: > 0 } cookie ? cookie : "platform-session",
             AssertionLifetime = section.GetValue("AssertionLifetime", IdentityAssertionSigner.DefaultLifetime),
-            ExtensionsDirectory = section["ExtensionsDirectory"],
         };
 
-        var unknown = options.Types.Except(["simple", "jupyterhub", "token", "custom"]).ToList();
-        if (unknown.Count > 0)
+        if (options.Types.Contains("custom") || section["Custom:Class"] is not null || section["ExtensionsDirectory"] is not null)
         {
-            throw new InvalidOperationException($"Auth:Type names unknown authenticators: {string.Join(", ", unknown)} (known: simple, jupyterhub, token, custom).");
+            throw new InvalidOperationException(
+                "Auth:Type custom, Auth:Custom:Class and Auth:ExtensionsDirectory are gone: package the authenticator as a plugin (Platform.Plugins.Sdk, "
+                + "IPluginContext.AddAuthenticator), install it through the Plugins service or Plugins:ExtensionsPath, and list its Name in Auth:Type.");
+        }
+
+        var invalid = options.Types.Where(t => !BuiltInTypes.Contains(t) && !PluginNames.IsValid(t)).ToList();
+        if (invalid.Count > 0)
+        {
+            throw new InvalidOperationException($"Auth:Type names {string.Join(", ", invalid)}: neither built in ({string.Join(", ", BuiltInTypes)}) nor a plugin authenticator name (lower-case letters, digits, dashes).");
         }
 
         if (options.AssertionLifetime <= TimeSpan.Zero || options.AssertionLifetime > IdentityAssertionVerifier.MaximumLifetime)

@@ -11,7 +11,7 @@ namespace Platform.Clusters.Apis;
 
 /// <summary>
 /// Labels on the platform API (<c>PUT /api/platform/clusters/{name}/labels</c>), and the plugin validators asked before a
-/// create or scale. Nothing here touches dask-gateway's JSON.
+/// create, scale or adapt. Nothing here touches dask-gateway's JSON.
 /// </summary>
 public static class ClusterLabelsApi
 {

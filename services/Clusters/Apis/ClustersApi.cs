@@ -197,7 +197,7 @@ public static class ClustersApi
     }
 
     public static async Task<Results<Ok<GatewayScaleResult>, JsonHttpResult<ErrorBody>>> AdaptClusterAsync(
-        HttpContext context, [AsParameters] ClusterServices services, string name, [FromBody] JsonObject? body, CancellationToken cancellationToken)
+        HttpContext context, [AsParameters] ClusterServices services, PluginValidationClient validation, string name, [FromBody] JsonObject? body, CancellationToken cancellationToken)
     {
         var (cluster, error) = await FindOwnAsync(context, services, name, cancellationToken);
         if (cluster is null)
@@ -216,9 +216,17 @@ public static class ClustersApi
             return Error(StatusCodes.Status422UnprocessableEntity, "Adapt expects active to be a bool");
         }
 
+        // Turning adaptive scaling off adds no workers, so only an active adapt is put to the validators (its maximum as the workers).
+        var active = activeNode?.GetValue<bool>() ?? true;
+        var options = JsonNode.Parse(cluster.OptionsJson) as JsonObject;
+        if (active && await ClusterLabelsApi.RefusalAsync(context, validation, "adapt", cluster, cluster.Owner, cluster.Labels, options, maximum, cancellationToken) is { } refusal)
+        {
+            return refusal;
+        }
+
         try
         {
-            var outcome = await services.Lifecycle.AdaptAsync(cluster, minimum, maximum, activeNode?.GetValue<bool>() ?? true, cancellationToken);
+            var outcome = await services.Lifecycle.AdaptAsync(cluster, minimum, maximum, active, cancellationToken);
             return TypedResults.Ok(new GatewayScaleResult(outcome.Ok, outcome.Message));
         }
         catch (ClusterNotRunningException e)

@@ -7,7 +7,7 @@ using Platform.ServiceDefaults.Identity;
 namespace Platform.Clusters.Infrastructure;
 
 /// <summary>
-/// <c>Clusters:Validation:*</c>: where the Plugins service's validators are asked before a create or scale (none: no
+/// <c>Clusters:Validation:*</c>: where the Plugins service's validators are asked before a create, scale or adapt (none: no
 /// validation), how long to wait, and what an unreachable Plugins service means.
 /// </summary>
 public sealed class ClusterValidationSettings

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using Platform.Plugins.Infrastructure;
 using Platform.Plugins.Model;
+using Platform.Plugins.Loading;
 using Platform.Plugins.Registry;
 using Platform.ServiceDefaults.Errors;
 using Platform.ServiceDefaults.Identity;
@@ -53,7 +54,7 @@ public static class PluginsApi
         TypedResults.Ok(new HandlerRunList(await runs.RecentAsync(name, cluster, Math.Clamp(limit ?? 100, 1, 1000), cancellationToken)));
 
     public static async Task<Results<Created<PluginSummary>, JsonHttpResult<ErrorBody>>> UploadAsync(
-        HttpContext context, PluginRegistry registry, IOptions<PluginSettings> settings, CancellationToken cancellationToken)
+        HttpContext context, PluginRegistry registry, IOptions<PluginLoadingSettings> settings, CancellationToken cancellationToken)
     {
         var limit = settings.Value.MaxPackageBytes;
         if (context.Request.ContentLength > limit)

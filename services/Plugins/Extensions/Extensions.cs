@@ -23,10 +23,9 @@ internal static class Extensions
 
         var services = builder.Services;
         services.AddOptions<PluginSettings>().BindConfiguration(PluginSettings.SectionName);
+        builder.AddPluginLoading();
         services.AddSingleton<PluginStore>();
-        services.AddSingleton<PluginStateStore>();
         services.AddSingleton<HandlerRunStore>();
-        services.AddSingleton<PluginHost>();
         services.AddSingleton<PluginRegistry>();
         services.AddSingleton<ClusterEventIntake>();
         services.AddSingleton<ClusterAdmission>();

@@ -1,17 +1,9 @@
 namespace Platform.Plugins.Model;
 
-/// <summary>The operator's settings (<c>Plugins:*</c>).</summary>
+/// <summary>The operator's settings (<c>Plugins:*</c>) for what this service runs; loading's own are <c>PluginLoadingSettings</c>.</summary>
 public sealed class PluginSettings
 {
     public const string SectionName = "Plugins";
-
-    /// <summary>Uploads above this are refused with 422.</summary>
-    public long MaxPackageBytes { get; set; } = 32 * 1024 * 1024;
-
-    /// <summary>A folder of <c>.nupkg</c> files loaded and enabled at start (a mounted ConfigMap on Kubernetes); none when empty.</summary>
-    public string? ExtensionsPath { get; set; }
-
-    public TimeSpan InitializeTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Handler runs of one plugin executing at once; a plugin that floods or hangs uses only its own slots.</summary>
     public int ConcurrencyPerPlugin { get; set; } = 4;

@@ -2,7 +2,6 @@ using Microsoft.Extensions.Options;
 using NuGet.Versioning;
 using Platform.Plugins.Infrastructure;
 using Platform.Plugins.Loading;
-using Platform.Plugins.Model;
 using Platform.ServiceDefaults.ObjectStorage;
 
 namespace Platform.Plugins.Registry;
@@ -40,7 +39,7 @@ public sealed record PluginSummary(
 /// The commands on installed plugins: install (or upgrade), enable, disable, restore and delete. A command that loads
 /// code loads it before committing, so a plugin that cannot initialize is refused and the registry is unchanged.
 /// </summary>
-public sealed class PluginRegistry(PluginStore store, IObjectStore objects, PluginHost host, IOptions<PluginSettings> settings, ILogger<PluginRegistry> logger) : IDisposable
+public sealed class PluginRegistry(PluginStore store, IObjectStore objects, PluginHost host, StoredPluginPackages packages, IOptions<PluginLoadingSettings> settings, ILogger<PluginRegistry> logger) : IDisposable
 {
     // Commands on the registry run one at a time: each reads, loads and commits, and two interleaved could activate a stale version.
     private readonly SemaphoreSlim commands = new(1, 1);
@@ -249,27 +248,7 @@ public sealed class PluginRegistry(PluginStore store, IObjectStore objects, Plug
 
     private async Task<(LoadedPlugin? Plugin, string? Problem)> LoadStoredAsync(PluginVersionRow version, CancellationToken cancellationToken)
     {
-        await using var stream = await objects.GetAsync(version.PackageKey, cancellationToken);
-        if (stream is null)
-        {
-            return (null, $"The package of {version.Name} {version.Version} is missing from the object store ({version.PackageKey}).");
-        }
-
-        using var buffer = new MemoryStream();
-        await stream.CopyToAsync(buffer, cancellationToken);
-        var inspection = PackageInspector.Inspect(buffer.ToArray(), long.MaxValue);
-        if (inspection.Package is null)
-        {
-            return (null, inspection.Problem);
-        }
-
-        var load = await host.LoadAsync(inspection.Package, PluginSources.Registry, cancellationToken);
-        if (load.Plugin is { } plugin && plugin.Name != version.Name)
-        {
-            await host.UnloadAsync(plugin);
-            return (null, $"The stored package names its plugin {plugin.Name}, not {version.Name}.");
-        }
-
+        var load = await packages.LoadAsync(version.Name, version.Version, version.PackageKey, cancellationToken);
         return (load.Plugin, load.Problem);
     }
 

@@ -15,7 +15,12 @@ public sealed class ClusterAdmission(PluginHost host, IOptions<PluginSettings> s
 {
     public async Task<ClusterValidationResponse> ValidateAsync(ClusterValidationRequest request, CancellationToken cancellationToken)
     {
-        var operation = string.Equals(request.Operation, "scale", StringComparison.OrdinalIgnoreCase) ? ValidationOperation.Scale : ValidationOperation.Create;
+        var operation = request.Operation.ToLowerInvariant() switch
+        {
+            "scale" => ValidationOperation.Scale,
+            "adapt" => ValidationOperation.Adapt,
+            _ => ValidationOperation.Create,
+        };
         var question = new ValidationRequest(operation, request.ClusterName, request.Owner, request.Labels, request.Options, request.Workers);
         var validators = host.Active
             .OrderBy(p => p.Name, StringComparer.Ordinal)

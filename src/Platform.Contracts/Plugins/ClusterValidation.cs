@@ -1,9 +1,9 @@
 namespace Platform.Contracts.Plugins;
 
 /// <summary>
-/// Clusters → Plugins (<c>POST /internal/plugins/validate</c>), before a cluster is created or scaled: may the
-/// caller do this? <paramref name="Operation"/> is <c>create</c> or <c>scale</c>; <paramref name="ClusterName"/>
-/// is null for a create.
+/// Clusters → Plugins (<c>POST /internal/plugins/validate</c>), before a cluster is created, scaled or made adaptive:
+/// may the caller do this? <paramref name="Operation"/> is <c>create</c>, <c>scale</c> or <c>adapt</c>;
+/// <paramref name="ClusterName"/> is null for a create; <paramref name="Workers"/> is a scale's count or an adapt's maximum.
 /// </summary>
 public sealed record ClusterValidationRequest(
     string Operation,

@@ -87,6 +87,32 @@ public sealed class ClustersWithPluginsTests(ClustersWithPluginsFixture service)
     }
 
     [Fact]
+    public async Task Scaling_or_adapting_a_cluster_labelled_hello_small_beyond_two_workers_is_refused_with_the_validators_message()
+    {
+        const string Message = "The hello plugin keeps clusters labelled hello=small at 2 workers or fewer.";
+        var created = await service.ClustersJsonAsync(HttpMethod.Post, "/api/v1/clusters/", new { cluster_options = new { }, labels = new { hello = "small" } }, HttpStatusCode.Created);
+        var name = created.GetProperty("name").GetString()!;
+        try
+        {
+            var scale = await service.ClustersJsonAsync(HttpMethod.Post, $"/api/v1/clusters/{name}/scale", new { count = 3 }, HttpStatusCode.UnprocessableEntity);
+            Assert.Equal(Message, scale.GetProperty("error").GetString());
+            var unbounded = await service.ClustersJsonAsync(HttpMethod.Post, $"/api/v1/clusters/{name}/adapt", new { minimum = 0, maximum = (int?)null, active = true }, HttpStatusCode.UnprocessableEntity);
+            Assert.Equal(Message, unbounded.GetProperty("error").GetString());
+
+            // Within the limit the validators let it through, and Clusters decides (200, or 409 while the cluster still starts).
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/clusters/{name}/scale") { Content = JsonContent.Create(new { count = 2 }) };
+            var (header, value) = service.Identity.Header("alice");
+            request.Headers.Add(header, value);
+            using var allowed = await service.ClustersHttp.SendAsync(request);
+            Assert.Contains(allowed.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.Conflict });
+        }
+        finally
+        {
+            await service.ClustersJsonAsync(HttpMethod.Delete, $"/api/v1/clusters/{name}", null, HttpStatusCode.NoContent);
+        }
+    }
+
+    [Fact]
     public async Task Invalid_labels_are_refused_with_422()
     {
         var refused = await service.ClustersJsonAsync(

@@ -1,4 +1,4 @@
-using Platform.Plugins.Model;
+using Platform.Plugins.Loading;
 using Platform.Plugins.Tests.Support;
 
 namespace Platform.Plugins.Tests.Model;

@@ -1,6 +1,6 @@
 using NuGet.Versioning;
 
-namespace Platform.Plugins.Model;
+namespace Platform.Plugins.Loading;
 
 /// <summary>
 /// A validated plugin package: its NuGet identity, the assemblies under <c>lib/net10.0/</c> (by simple name) and the

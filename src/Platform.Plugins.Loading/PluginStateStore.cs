@@ -1,7 +1,7 @@
 using Npgsql;
 using Platform.Plugins.Sdk;
 
-namespace Platform.Plugins.Infrastructure;
+namespace Platform.Plugins.Loading;
 
 /// <summary>The <see cref="IPluginState"/> of each plugin: rows of <c>plugin_state</c> under the plugin's name.</summary>
 public sealed class PluginStateStore(NpgsqlDataSource database)

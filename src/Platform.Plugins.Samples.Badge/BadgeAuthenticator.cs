@@ -1,15 +1,17 @@
 using System.Runtime.Loader;
 using Platform.Auth.Abstractions;
 
-namespace Sample.Authenticators;
+namespace Platform.Plugins.Samples.Badge;
 
 /// <summary>
 /// A stand-in for a company's own scheme: <c>Authorization: Badge &lt;user&gt;:&lt;pin&gt;</c>, where the PIN is one shared
-/// value from <c>Auth:Custom:Settings:Pin</c> and members of <c>Auth:Custom:Settings:Admins</c> are admins.
+/// value from the setting <c>Pin</c> and members of <c>Admins</c> (comma list) are admins.
 /// </summary>
 public sealed class BadgeAuthenticator(AuthenticatorSettings settings) : IAuthenticator
 {
-    private readonly string pin = settings.GetRequired("Pin");
+    // Read when checking, not at construction: the Plugins service loads this plugin too (to list its capabilities)
+    // without Auth's settings, and an Auth without a PIN must refuse rather than fail to start.
+    private readonly string? pin = settings["Pin"] is { Length: > 0 } value ? value : null;
     private readonly HashSet<string> admins = [.. (settings["Admins"] ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)];
 
     public string Name => "badge";
@@ -21,9 +23,15 @@ public sealed class BadgeAuthenticator(AuthenticatorSettings settings) : IAuthen
 
     public ValueTask<AuthenticationOutcome> AuthenticateAsync(AuthenticationRequest request, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(request);
         if (!request.TryGetAuthorization("Badge", out var credentials))
         {
             return ValueTask.FromResult(AuthenticationOutcome.NotApplicable);
+        }
+
+        if (pin is null)
+        {
+            return ValueTask.FromResult(AuthenticationOutcome.Unavailable("the badge authenticator has no Pin setting"));
         }
 
         var parts = credentials.Split(':', 2);

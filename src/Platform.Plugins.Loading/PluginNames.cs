@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace Platform.Plugins.Model;
+namespace Platform.Plugins.Loading;
 
 /// <summary>Plugin names are path segments (<c>/api/plugins/{name}/…</c>) and object-store key parts.</summary>
 public static partial class PluginNames

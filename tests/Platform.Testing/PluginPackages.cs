@@ -1,16 +1,24 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.RegularExpressions;
 
-namespace Platform.Plugins.Tests.Support;
+namespace Platform.Testing;
 
 /// <summary>
-/// The hello sample and the test plugins, packed by <c>dotnet pack</c> once per test run (as a plugin author would),
+/// The sample plugins and the test plugins, packed by <c>dotnet pack</c> once per test run (as a plugin author would),
 /// and variants of them: another version, or broken on purpose.
 /// </summary>
 public static partial class PluginPackages
 {
-    private static readonly Lazy<Task<string>> Packed = new(PackAsync);
+    // Packs run one at a time: two at once would build the shared SDK project into the same folders.
+    private static readonly SemaphoreSlim Packing = new(1, 1);
+
+    // What the Plugins tests use comes in one pack (one build of the SDK); a sample alone for tests that need only it.
+    private static readonly Lazy<Task<string>> TestPlugins = new(() => PackAsync(Path.Combine("tests", "Platform.Plugins.TestPlugins", "TestPlugins.slnx")));
+    private static readonly ConcurrentDictionary<string, Lazy<Task<string>>> Samples = new(StringComparer.Ordinal);
+
+    public const string BadgePackageId = "Platform.Plugins.Samples.Badge";
 
     public static async Task<byte[]> HelloAsync() => await File.ReadAllBytesAsync(await PathOfAsync("Platform.Plugins.Samples.Hello"));
 
@@ -18,7 +26,14 @@ public static partial class PluginPackages
 
     public static async Task<byte[]> EchoAsync() => await File.ReadAllBytesAsync(await PathOfAsync("Platform.Plugins.TestPlugins.Echo"));
 
-    public static async Task<string> PathOfAsync(string packageId) => Path.Combine(await Packed.Value, $"{packageId}.1.0.0.nupkg");
+    public static async Task<byte[]> BadgeAsync() => await File.ReadAllBytesAsync(await PathOfAsync(BadgePackageId));
+
+    /// <summary>A package of the test plugins' pack (the samples and the test plugins).</summary>
+    public static async Task<string> PathOfAsync(string packageId) => Path.Combine(await TestPlugins.Value, $"{packageId}.1.0.0.nupkg");
+
+    /// <summary>One sample under <c>src/</c>, packed on its own (cheaper when a test needs nothing else).</summary>
+    public static async Task<string> SamplePathAsync(string packageId) =>
+        Path.Combine(await Samples.GetOrAdd(packageId, id => new(() => PackAsync(Path.Combine("src", id, $"{id}.csproj")))).Value, $"{packageId}.1.0.0.nupkg");
 
     /// <summary>The same package with another version in its .nuspec (what a rebuilt, re-versioned plugin looks like).</summary>
     public static byte[] WithVersion(byte[] package, string version) => Rewrite(package, (entry, content) =>
@@ -59,13 +74,46 @@ public static partial class PluginPackages
         return output.ToArray();
     }
 
-    private static async Task<string> PackAsync()
+    private static async Task<string> PackAsync(string project)
     {
         var repository = FindRepository();
-        var output = Path.Combine(Path.GetTempPath(), $"platform-plugin-packages-{Environment.ProcessId}");
+        var output = Path.Combine(Path.GetTempPath(), $"platform-plugin-packages-{Environment.ProcessId}-{Path.GetFileNameWithoutExtension(project)}");
         Directory.CreateDirectory(output);
         var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        var start = new ProcessStartInfo("dotnet", ["pack", Path.Combine(repository, "tests", "Platform.Plugins.TestPlugins", "TestPlugins.slnx"), "-c", configuration, "-o", output, "-nologo", "-v:q"])
+        await Packing.WaitAsync();
+        try
+        {
+            // Test projects run in parallel processes (dotnet test on the solution), and each may pack: a file lock per
+            // clone keeps their builds of the shared SDK project apart.
+            var lockPath = Path.Combine(Path.GetTempPath(), $"platform-plugin-pack-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(repository)))[..16]}.lock");
+            await using var packLock = await AcquireAsync(lockPath);
+            return await RunPackAsync(Path.Combine(repository, project), configuration, output);
+        }
+        finally
+        {
+            Packing.Release();
+        }
+    }
+
+    private static async Task<FileStream> AcquireAsync(string path)
+    {
+        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(15);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTimeOffset.UtcNow < deadline)
+            {
+                await Task.Delay(500);
+            }
+        }
+    }
+
+    private static async Task<string> RunPackAsync(string project, string configuration, string output)
+    {
+        var start = new ProcessStartInfo("dotnet", ["pack", project, "-c", configuration, "-o", output, "-nologo", "-v:q"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -77,7 +125,7 @@ public static partial class PluginPackages
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
         {
-            throw new InvalidOperationException($"dotnet pack of the test plugins failed ({process.ExitCode}): {await stdout}{await stderr}");
+            throw new InvalidOperationException($"dotnet pack of {Path.GetFileName(project)} failed ({process.ExitCode}): {await stdout}{await stderr}");
         }
 
         return output;

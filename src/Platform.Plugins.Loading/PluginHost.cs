@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Platform.Plugins.Infrastructure;
-using Platform.Plugins.Model;
 using Platform.Plugins.Sdk;
 
 namespace Platform.Plugins.Loading;
@@ -13,7 +13,7 @@ namespace Platform.Plugins.Loading;
 /// makes its handlers, validators and routes visible; deactivating shuts it down and unloads its context.
 /// </summary>
 public sealed class PluginHost(
-    IOptions<PluginSettings> settings,
+    IOptions<PluginLoadingSettings> settings,
     IConfiguration configuration,
     ILoggerFactory loggers,
     PluginStateStore state,

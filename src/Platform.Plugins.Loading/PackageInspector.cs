@@ -6,7 +6,7 @@ using System.Security.Cryptography;
 using System.Xml.Linq;
 using NuGet.Versioning;
 
-namespace Platform.Plugins.Model;
+namespace Platform.Plugins.Loading;
 
 /// <summary>
 /// Checks an uploaded package without running any of its code: a zip with a <c>.nuspec</c> naming id and version,

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Runtime.Loader;
-using Platform.Auth.Model;
 using Platform.Auth.Tests.Support;
 using Platform.Contracts.Authentication;
 using Platform.Testing;
@@ -9,9 +8,12 @@ using static Platform.Auth.Tests.Support.AuthServiceHost;
 
 namespace Platform.Auth.Tests;
 
-/// <summary>The sample authenticator is built separately and only copied into an extensions folder, as an operator would.</summary>
+/// <summary>
+/// The badge sample plugin, packed by <c>dotnet pack</c> and dropped into <c>Plugins:ExtensionsPath</c> as an operator
+/// would (a mounted ConfigMap); <c>Auth:Type</c> selects its authenticator by name, next to one that is not loaded.
+/// </summary>
 [Collection(InfrastructureCollection.Name)]
-public sealed class CustomAuthenticatorTests(InfrastructureFixture infrastructure) : IAsyncLifetime
+public sealed class PluginAuthenticatorTests(InfrastructureFixture infrastructure) : IAsyncLifetime
 {
     private const string Pin = "4711";
     private readonly TestDirectory extensions = new("auth-extensions");
@@ -19,23 +21,15 @@ public sealed class CustomAuthenticatorTests(InfrastructureFixture infrastructur
 
     public async Task InitializeAsync()
     {
-        // A plugin folder the way a third party ships it: its assembly in a sub-folder, with its own copy of the contract.
-        var plugin = Directory.CreateDirectory(Path.Combine(extensions.Path, "Platform.Auth.SampleAuthenticator")).FullName;
-        foreach (var file in Directory.GetFiles(Path.Combine(AppContext.BaseDirectory, "sample-authenticator")))
-        {
-            File.Copy(file, Path.Combine(plugin, Path.GetFileName(file)));
-        }
-
-        File.Copy(typeof(Platform.Auth.Abstractions.IAuthenticator).Assembly.Location, Path.Combine(plugin, "Platform.Auth.Abstractions.dll"));
-
+        File.Copy(await PluginPackages.SamplePathAsync(PluginPackages.BadgePackageId), Path.Combine(extensions.Path, "badge.nupkg"));
+        await File.WriteAllTextAsync(Path.Combine(extensions.Path, "broken.nupkg"), "not a package");
         auth = await StartAsync(infrastructure, new Dictionary<string, string?>
         {
-            ["Auth:Type"] = "simple,custom",
+            ["Auth:Type"] = "simple,badge,ldap",
             ["Auth:Simple:Password"] = "simple-password",
-            ["Auth:ExtensionsDirectory"] = extensions.Path,
-            ["Auth:Custom:Class"] = "Sample.Authenticators.BadgeAuthenticator, Platform.Auth.SampleAuthenticator",
-            ["Auth:Custom:Settings:Pin"] = Pin,
-            ["Auth:Custom:Settings:Admins"] = "dora",
+            ["Plugins:ExtensionsPath"] = extensions.Path,
+            ["Plugins:Settings:badge:Pin"] = Pin,
+            ["Plugins:Settings:badge:Admins"] = "dora",
             ["Auth:Groups:night-shift"] = "dora",
         });
     }
@@ -47,7 +41,7 @@ public sealed class CustomAuthenticatorTests(InfrastructureFixture infrastructur
     }
 
     [Fact]
-    public async Task The_custom_authenticator_accepts_its_own_credentials_with_its_groups_and_admin_flag()
+    public async Task The_plugin_authenticator_accepts_its_own_credentials_with_its_groups_and_admin_flag()
     {
         using var response = await auth.Client().SendAsync(IdentityRequest($"Badge dora:{Pin}"));
 
@@ -59,7 +53,7 @@ public sealed class CustomAuthenticatorTests(InfrastructureFixture infrastructur
     }
 
     [Fact]
-    public async Task The_custom_authenticator_refuses_a_wrong_pin()
+    public async Task The_plugin_authenticator_refuses_a_wrong_pin()
     {
         using var response = await auth.Client().SendAsync(IdentityRequest("Badge dora:0000"));
 
@@ -83,20 +77,33 @@ public sealed class CustomAuthenticatorTests(InfrastructureFixture infrastructur
     }
 
     [Fact]
-    public async Task The_plugin_lives_in_its_own_load_context_and_shares_only_the_contract()
+    public async Task Credentials_no_loaded_authenticator_accepts_are_refused_with_401_naming_the_configured_one_that_is_not_loaded()
+    {
+        using var response = await auth.Client().SendAsync(IdentityRequest("Ldap cn=erin"));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        var error = (await response.Content.ReadFromJsonAsync<ErrorBody>())!.Error;
+        Assert.Contains("ldap is not loaded", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_plugin_lives_in_its_own_load_context_and_shares_only_the_sdk_and_contracts()
     {
         using var response = await auth.Client().SendAsync(IdentityRequest($"Badge dora:{Pin}"));
         response.EnsureSuccessStatusCode();
 
         // Each host of this test process loaded its own copy; none of them into the default context.
-        var contexts = AssemblyLoadContext.All.Where(c => c.Assemblies.Any(a => a.GetName().Name == "Platform.Auth.SampleAuthenticator")).ToList();
+        var contexts = AssemblyLoadContext.All.Where(c => c.Assemblies.Any(a => a.GetName().Name == PluginPackages.BadgePackageId)).ToList();
         Assert.NotEmpty(contexts);
         Assert.All(contexts, context =>
         {
             Assert.NotSame(AssemblyLoadContext.Default, context);
-            Assert.StartsWith("authenticator:", context.Name, StringComparison.Ordinal);
-            Assert.DoesNotContain(context.Assemblies, a => a.GetName().Name == "Platform.Auth.Abstractions");
+            Assert.True(context.IsCollectible);
+            Assert.StartsWith($"plugin:{PluginPackages.BadgePackageId}@", context.Name, StringComparison.Ordinal);
+            Assert.DoesNotContain(context.Assemblies, a => a.GetName().Name is "Platform.Auth.Abstractions" or "Platform.Plugins.Sdk");
         });
-        Assert.DoesNotContain(AssemblyLoadContext.Default.Assemblies, a => a.GetName().Name == "Platform.Auth.SampleAuthenticator");
+        Assert.DoesNotContain(AssemblyLoadContext.Default.Assemblies, a => a.GetName().Name == PluginPackages.BadgePackageId);
     }
+
+    private sealed record ErrorBody(string Error);
 }
