@@ -144,6 +144,30 @@ public sealed class AppHostProcess : IAsyncDisposable
         return [.. dcp.Append(_process.Id).SelectMany(pid => ProcessTable.Descendants(pid).Prepend(pid)).Distinct()];
     }
 
+    /// <summary>
+    /// Stops the run as a user does: SIGINT to the whole process group is a terminal's Ctrl+C, SIGTERM to the AppHost a
+    /// service manager's stop. Waits for the AppHost to exit, then (DCP stops the resources after the AppHost has
+    /// returned) up to <paramref name="timeout"/> in all for every process of the run; returns those still running.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> StopAsync(int signal, bool toProcessGroup, TimeSpan timeout)
+    {
+        var everything = RunningProcessIds();
+        var deadline = DateTime.UtcNow + timeout;
+        var sent = toProcessGroup ? UnixSignal.SendToGroup(_process.Id, signal) : UnixSignal.Send(_process.Id, signal);
+        if (!sent)
+        {
+            throw new InvalidOperationException($"The AppHost (PID {_process.Id}) was gone before it was signalled.");
+        }
+
+        await _process.Exited.WaitAsync(timeout);
+        while (everything.Any(ProcessTable.IsRunning) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+        }
+
+        return [.. everything.Where(ProcessTable.IsRunning).Select(pid => $"PID {pid} ({string.Join(' ', ProcessTable.CommandLine(pid))})")];
+    }
+
     public async ValueTask DisposeAsync()
     {
         try
