@@ -7,6 +7,8 @@ namespace Platform.EndToEnd.Tests;
 public sealed record TelemetrySpan(string TraceId, string SpanId, string? ParentSpanId, string Service, string Name, int Kind, IReadOnlyDictionary<string, string> Attributes)
 {
     public const int ServerKind = 2;
+    public const int ProducerKind = 4;
+    public const int ConsumerKind = 5;
 
     public override string ToString() => $"{Service}: {Name}";
 }

@@ -125,7 +125,8 @@ public sealed class AppHostProcess : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"The AppHost did not print '{text}' within {timeout.TotalSeconds:0} s.");
+                var tail = string.Join('\n', Output.Split('\n').TakeLast(40));
+                throw new TimeoutException($"The AppHost did not print '{text}' within {timeout.TotalSeconds:0} s; its last lines:\n{tail}");
             }
         }
     }
