@@ -45,8 +45,10 @@ var clusters = builder.AddProject<Projects.Platform_Clusters>("clusters").WithSe
     .WithHostPrerequisite("Dask", "python3-distributed", "/usr/bin/dask-scheduler")
     .WithReference(clustersDb).WaitFor(clustersDb).WithReference(messaging).WaitFor(messaging).WithReference(auth).WaitFor(auth)
     // Plugin validators are asked before every create and scale; when Plugins does not answer, Clusters refuses
-    // (fail-closed, its default), so a policy a plugin enforces is never skipped by a crash.
+    // (fail-closed, its default), so a policy a plugin enforces is never skipped by a crash. Locally it waits longer
+    // than the deployed 5 s: a busy machine's cold Plugins (JIT, keys from Auth) took more on its first answer.
     .WithReference(plugins).WaitFor(plugins)
+    .WithLocalEnvironment("Clusters__Validation__Timeout", _ => "00:00:30")
     .WithEnvironment("Proxy__Token", proxyToken).WithEnvironment("Secrets__SealingKey", sealingKey)
     // Locally, Dask processes belong to this run: kept with its data, and stopped with it on Ctrl+C.
     .WithLocalEnvironment("Clusters__DataDirectory", data => Path.Combine(data, "clusters"))
