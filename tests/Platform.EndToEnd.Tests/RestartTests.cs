@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -34,13 +35,17 @@ public sealed class RestartTests(ITestOutputHelper log) : IDisposable
         {
             try
             {
+                var clock = Stopwatch.StartNew();
                 await first.WaitForOutputAsync(StartupSummary.ReadyLine, StartTimeout);
+                log.WriteLine($"First run (empty data folder): all resources healthy after {clock.Elapsed.TotalSeconds:0.0} s");
                 using var api = new PublicApi(first.PublicPort);
                 token = await CreateTokenAsync(api);
                 cluster = await api.CreateClusterAsync("alice");
                 await api.WaitForStatusAsync(cluster, "RUNNING");
 
+                clock.Restart();
                 var left = await first.StopAsync(UnixSignal.Terminate, toProcessGroup: false, StopTimeout);
+                log.WriteLine($"SIGTERM: every process gone after {clock.Elapsed.TotalSeconds:0.0} s");
                 Assert.True(left.Count == 0, "After SIGTERM these processes of the run are still running: " + string.Join("; ", left));
             }
             finally
@@ -52,7 +57,9 @@ public sealed class RestartTests(ITestOutputHelper log) : IDisposable
         await using var second = AppHostProcess.Start(data);
         try
         {
+            var clock = Stopwatch.StartNew();
             await second.WaitForOutputAsync(StartupSummary.ReadyLine, StartTimeout);
+            log.WriteLine($"Second run (warm): all resources healthy after {clock.Elapsed.TotalSeconds:0.0} s");
             using var api = new PublicApi(second.PublicPort);
 
             // The token still signs alice in, and her cluster is still hers (stopped with the first run, as local runs do).
@@ -63,7 +70,9 @@ public sealed class RestartTests(ITestOutputHelper log) : IDisposable
                 Assert.Equal(cluster, JsonDocument.Parse(body).RootElement.GetProperty("name").GetString());
             }
 
+            clock.Restart();
             var left = await second.StopAsync(UnixSignal.Interrupt, toProcessGroup: true, StopTimeout);
+            log.WriteLine($"Ctrl+C: every process gone after {clock.Elapsed.TotalSeconds:0.0} s");
             Assert.True(left.Count == 0, "After Ctrl+C these processes of the run are still running: " + string.Join("; ", left));
         }
         finally
@@ -77,6 +86,6 @@ public sealed class RestartTests(ITestOutputHelper log) : IDisposable
         using var created = await api.SendAsync(HttpMethod.Post, "/api/tokens/", "alice", """{"name": "restart test"}""");
         var body = await created.Content.ReadAsStringAsync();
         Assert.True(created.StatusCode == HttpStatusCode.Created, $"Creating a token answered {(int)created.StatusCode}: {body}");
-        return JsonDocument.Parse(body).RootElement.GetProperty("value").GetString()!;
+        return JsonDocument.Parse(body).RootElement.GetProperty("token").GetString()!;
     }
 }
