@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-# Debian packages the integration tests start as private servers on 127.0.0.1 (never the system services).
-packages=(postgresql rabbitmq-server python3-distributed jupyterhub)
+# Debian packages the integration tests start as private servers on 127.0.0.1 (never the system services), and
+# the Chromium that Playwright drives to open the dashboard (no Playwright browser download).
+packages=(postgresql rabbitmq-server python3-distributed jupyterhub chromium)
 missing=()
 # The manifest tests check published YAML with `kubectl kustomize` (offline); Debian's kubectl if none is there.
 command -v kubectl >/dev/null || packages+=(kubernetes-client)

@@ -11,7 +11,8 @@ var builder = DistributedApplication.CreateBuilder(args);
 // What an operator decides (README, "Parameters"): Parameters__admins=alice dotnet run --project AppHost.
 var admins = builder.AddParameter("admins", "", publishValueAsDefault: true);
 var authType = builder.AddParameter("auth-type", "simple", publishValueAsDefault: true);
-var simplePassword = builder.AddParameter("simple-password", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
+// Published, the simple password and the sealing key have no default: the operator creates them as a Kubernetes Secret.
+var simplePassword = builder.AddOperatorPassword("simple-password");
 var jupyterHubUrl = builder.AddParameter("jupyterhub-url", "", publishValueAsDefault: true);
 var webhooksAllowedHosts = builder.AddParameter("webhooks-allowed-hosts", "", publishValueAsDefault: true);
 
@@ -35,9 +36,19 @@ var auth = builder.AddProject<Projects.Platform_Auth>("auth").WithServiceEndpoin
     .WithEnvironment("Auth__Admins", admins).WithEnvironment("Auth__Type", authType)
     .WithEnvironment("Auth__Simple__Password", simplePassword).WithEnvironment("Auth__JupyterHub__Url", jupyterHubUrl);
 
+var plugins = builder.AddProject<Projects.Platform_Plugins>("plugins").WithServiceEndpoint()
+    .WithReference(pluginsDb).WaitFor(pluginsDb).WithReference(messaging).WaitFor(messaging)
+    .WithReference(objects).WaitFor(objects).WithReference(auth).WaitFor(auth)
+    .WithEnvironment("Secrets__SealingKey", sealingKey);
+
 var clusters = builder.AddProject<Projects.Platform_Clusters>("clusters").WithServiceEndpoint()
     .WithHostPrerequisite("Dask", "python3-distributed", "/usr/bin/dask-scheduler")
     .WithReference(clustersDb).WaitFor(clustersDb).WithReference(messaging).WaitFor(messaging).WithReference(auth).WaitFor(auth)
+    // Plugin validators are asked before every create and scale; when Plugins does not answer, Clusters refuses
+    // (fail-closed, its default), so a policy a plugin enforces is never skipped by a crash. Locally it waits longer
+    // than the deployed 5 s: a busy machine's cold Plugins (JIT, keys from Auth) took more on its first answer.
+    .WithReference(plugins).WaitFor(plugins)
+    .WithLocalEnvironment("Clusters__Validation__Timeout", _ => "00:00:30")
     .WithEnvironment("Proxy__Token", proxyToken).WithEnvironment("Secrets__SealingKey", sealingKey)
     // Locally, Dask processes belong to this run: kept with its data, and stopped with it on Ctrl+C.
     .WithLocalEnvironment("Clusters__DataDirectory", data => Path.Combine(data, "clusters"))
@@ -46,11 +57,6 @@ var clusters = builder.AddProject<Projects.Platform_Clusters>("clusters").WithSe
 var webhooks = builder.AddProject<Projects.Platform_Webhooks>("webhooks").WithServiceEndpoint()
     .WithReference(webhooksDb).WaitFor(webhooksDb).WithReference(messaging).WaitFor(messaging).WithReference(auth).WaitFor(auth)
     .WithEnvironment("Secrets__SealingKey", sealingKey).WithEnvironment("Webhooks__AllowedHosts", webhooksAllowedHosts);
-
-var plugins = builder.AddProject<Projects.Platform_Plugins>("plugins").WithServiceEndpoint()
-    .WithReference(pluginsDb).WaitFor(pluginsDb).WithReference(messaging).WaitFor(messaging)
-    .WithReference(objects).WaitFor(objects).WithReference(auth).WaitFor(auth)
-    .WithEnvironment("Secrets__SealingKey", sealingKey);
 
 // The one public entry point, on its own socket (no DCP proxy in front of the SNI splice): routes to every service,
 // and learns cluster routes from events.
@@ -61,6 +67,9 @@ builder.AddProject<Projects.Platform_Proxy>("proxy")
     .WithReference(messaging).WaitFor(messaging).WithReference(auth).WaitFor(auth).WithReference(clusters).WaitFor(clusters)
     .WithReference(webhooks).WaitFor(webhooks).WithReference(plugins).WaitFor(plugins);
 
+// Locally the services run as Production, as they are deployed: the same safety checks (no passwordless simple
+// authenticator, a sealing key required) and no developer exception pages; DCP passes no environment name on.
+builder.RunServicesAs("Production");
 builder.AddStartupSummary();
 builder.Build().Run();
 

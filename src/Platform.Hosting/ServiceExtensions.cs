@@ -19,4 +19,26 @@ public static class ServiceExtensions
         ArgumentNullException.ThrowIfNull(project);
         return project.WithHttpEndpoint(name: "http").WithHttpHealthCheck("/health");
     }
+
+    /// <summary>
+    /// Every project runs locally under <paramref name="environmentName"/>: DCP does not pass the AppHost's own
+    /// environment name on, so without this a service's environment would be whatever its launch profile says.
+    /// </summary>
+    public static IDistributedApplicationBuilder RunServicesAs(this IDistributedApplicationBuilder builder, string environmentName)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            foreach (var project in builder.Resources.OfType<ProjectResource>())
+            {
+                project.Annotations.Add(new EnvironmentCallbackAnnotation(variables =>
+                {
+                    variables["DOTNET_ENVIRONMENT"] = environmentName;
+                    variables["ASPNETCORE_ENVIRONMENT"] = environmentName;
+                }));
+            }
+        }
+
+        return builder;
+    }
 }

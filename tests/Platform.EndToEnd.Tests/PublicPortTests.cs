@@ -17,7 +17,7 @@ namespace Platform.EndToEnd.Tests;
 public sealed class PublicPortTests(ITestOutputHelper log) : IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
-    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(90);
+    private static readonly TimeSpan Patience = PublicApi.Patience;
 
     private readonly TestDirectory _directory = new("platform-e2e");
 
@@ -32,10 +32,8 @@ public sealed class PublicPortTests(ITestOutputHelper log) : IDisposable
         {
             await system.WaitForOutputAsync("resources are healthy", StartTimeout);
             var proxyPort = system.PublicPort;
-            using var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false })
-            {
-                BaseAddress = new Uri($"http://127.0.0.1:{proxyPort}"),
-            };
+            using var api = new PublicApi(proxyPort);
+            var http = api.Http;
 
             // dask-gateway's client sends its first request without credentials and answers the challenge.
             using (var anonymous = await http.GetAsync(new Uri("/api/v1/clusters/", UriKind.Relative)))
@@ -44,7 +42,7 @@ public sealed class PublicPortTests(ITestOutputHelper log) : IDisposable
                 Assert.Contains(anonymous.Headers.WwwAuthenticate, h => h.Scheme == "Basic");
             }
 
-            using (var listed = await SendAsync(http, HttpMethod.Get, "/api/v1/clusters/", "alice"))
+            using (var listed = await api.SendAsync(HttpMethod.Get, "/api/v1/clusters/", "alice"))
             {
                 Assert.Equal(HttpStatusCode.OK, listed.StatusCode);
                 Assert.Equal("{}", await listed.Content.ReadAsStringAsync());
@@ -52,30 +50,30 @@ public sealed class PublicPortTests(ITestOutputHelper log) : IDisposable
             }
 
             string name;
-            using (var created = await SendAsync(http, HttpMethod.Post, "/api/v1/clusters/", "alice", """{"cluster_options": {}}"""))
+            using (var created = await api.SendAsync(HttpMethod.Post, "/api/v1/clusters/", "alice", """{"cluster_options": {}}"""))
             {
                 Assert.Equal(HttpStatusCode.Created, created.StatusCode);
                 name = JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("name").GetString()!;
             }
 
-            var cluster = await WaitForStatusAsync(http, name, "RUNNING");
+            var cluster = await api.WaitForStatusAsync(name, "RUNNING");
             Assert.Equal(
                 ["dashboard_route", "name", "options", "start_time", "status", "stop_time", "tls_cert", "tls_key"],
                 cluster.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal));
-            using (var scaled = await SendAsync(http, HttpMethod.Post, $"/api/v1/clusters/{name}/scale", "alice", """{"count": 1}"""))
+            using (var scaled = await api.SendAsync(HttpMethod.Post, $"/api/v1/clusters/{name}/scale", "alice", """{"count": 1}"""))
             {
                 Assert.True(JsonDocument.Parse(await scaled.Content.ReadAsStringAsync()).RootElement.GetProperty("ok").GetBoolean());
             }
 
             Assert.Contains("result 42", await ComputeThroughProxyAsync(proxyPort, name, cluster));
 
-            using (var others = await SendAsync(http, HttpMethod.Get, $"/api/v1/clusters/{name}", "bob"))
+            using (var others = await api.SendAsync(HttpMethod.Get, $"/api/v1/clusters/{name}", "bob"))
             {
                 Assert.Equal(HttpStatusCode.Forbidden, others.StatusCode);
             }
 
-            using (var ownerDashboard = await SendAsync(http, HttpMethod.Get, $"/clusters/{name}/", "alice"))
-            using (var otherDashboard = await SendAsync(http, HttpMethod.Get, $"/clusters/{name}/", "bob"))
+            using (var ownerDashboard = await api.SendAsync(HttpMethod.Get, $"/clusters/{name}/", "alice"))
+            using (var otherDashboard = await api.SendAsync(HttpMethod.Get, $"/clusters/{name}/", "bob"))
             {
                 // Whatever the scheduler's own HTTP server answers (no bokeh here), it came from the scheduler, not the proxy.
                 Assert.NotEqual(HttpStatusCode.Forbidden, ownerDashboard.StatusCode);
@@ -87,30 +85,22 @@ public sealed class PublicPortTests(ITestOutputHelper log) : IDisposable
             restartedProxy = await RestartProxyAsync(http, system);
             Assert.Contains("result 42", await ComputeThroughProxyAsync(proxyPort, name, cluster));
 
-            using (var deleted = await SendAsync(http, HttpMethod.Delete, $"/api/v1/clusters/{name}", "alice"))
+            using (var deleted = await api.SendAsync(HttpMethod.Delete, $"/api/v1/clusters/{name}", "alice"))
             {
                 Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
             }
 
-            await WaitForStatusAsync(http, name, "STOPPED");
+            await api.WaitForStatusAsync(name, "STOPPED");
             await Eventually(async () =>
             {
-                using var gone = await SendAsync(http, HttpMethod.Get, $"/clusters/{name}/", "alice");
+                using var gone = await api.SendAsync(HttpMethod.Get, $"/clusters/{name}/", "alice");
                 return gone.StatusCode == HttpStatusCode.NotFound && (await gone.Content.ReadAsStringAsync()).Contains("has no dashboard here", StringComparison.Ordinal);
             }, "the dashboard route to disappear after the cluster stopped");
 
-            var everything = system.RunningProcessIds();
-            UnixSignal.Send(system.ProcessId, UnixSignal.Interrupt);
-            Assert.Equal(0, await system.Exited.WaitAsync(TimeSpan.FromSeconds(120)));
-
             // The AppHost returns as soon as it has told DCP to stop; DCP then stops the resources (measured: up to ~50 s).
-            var deadline = DateTime.UtcNow.AddSeconds(90);
-            while (everything.Any(ProcessTable.IsRunning) && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(500);
-            }
-
-            Assert.All(everything, pid => Assert.False(ProcessTable.IsRunning(pid), $"PID {pid} ({string.Join(' ', ProcessTable.CommandLine(pid))}) is still running"));
+            var left = await system.StopAsync(UnixSignal.Interrupt, toProcessGroup: false, TimeSpan.FromSeconds(90));
+            Assert.Equal(0, await system.Exited);
+            Assert.Empty(left);
         }
         finally
         {
@@ -168,35 +158,6 @@ public sealed class PublicPortTests(ITestOutputHelper log) : IDisposable
             }
         }, "the restarted proxy to be healthy");
         return proxy;
-    }
-
-    private static async Task<HttpResponseMessage> SendAsync(HttpClient http, HttpMethod method, string path, string user, string? json = null)
-    {
-        using var request = new HttpRequestMessage(method, new Uri(path, UriKind.Relative));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{AppHostProcess.SimplePassword}")));
-        if (json is not null)
-        {
-            request.Content = new StringContent(json, Encoding.UTF8, "application/json");
-        }
-
-        return await http.SendAsync(request);
-    }
-
-    private static async Task<JsonElement> WaitForStatusAsync(HttpClient http, string name, string status)
-    {
-        var deadline = DateTime.UtcNow + Patience;
-        while (true)
-        {
-            using var response = await SendAsync(http, HttpMethod.Get, $"/api/v1/clusters/{name}?wait", "alice");
-            var cluster = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-            if (cluster.TryGetProperty("status", out var current) && current.GetString() == status)
-            {
-                return cluster;
-            }
-
-            Assert.True(DateTime.UtcNow < deadline, $"Cluster {name} did not become {status}: {cluster}");
-            await Task.Delay(250);
-        }
     }
 
     private static async Task Eventually(Func<Task<bool>> condition, string what)

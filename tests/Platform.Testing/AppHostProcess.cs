@@ -125,7 +125,8 @@ public sealed class AppHostProcess : IAsyncDisposable
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"The AppHost did not print '{text}' within {timeout.TotalSeconds:0} s.");
+                var tail = string.Join('\n', Output.Split('\n').TakeLast(40));
+                throw new TimeoutException($"The AppHost did not print '{text}' within {timeout.TotalSeconds:0} s; its last lines:\n{tail}");
             }
         }
     }
@@ -142,6 +143,30 @@ public sealed class AppHostProcess : IAsyncDisposable
             .Where(pid => pid > 0 && ProcessTable.CommandLine(pid) is { Count: > 2 } commandLine
                 && Path.GetFileName(commandLine[0]) == "dcp" && commandLine.SkipWhile(a => a != "--monitor").Skip(1).FirstOrDefault() == monitor);
         return [.. dcp.Append(_process.Id).SelectMany(pid => ProcessTable.Descendants(pid).Prepend(pid)).Distinct()];
+    }
+
+    /// <summary>
+    /// Stops the run as a user does: SIGINT to the whole process group is a terminal's Ctrl+C, SIGTERM to the AppHost a
+    /// service manager's stop. Waits for the AppHost to exit, then (DCP stops the resources after the AppHost has
+    /// returned) up to <paramref name="timeout"/> in all for every process of the run; returns those still running.
+    /// </summary>
+    public async Task<IReadOnlyList<string>> StopAsync(int signal, bool toProcessGroup, TimeSpan timeout)
+    {
+        var everything = RunningProcessIds();
+        var deadline = DateTime.UtcNow + timeout;
+        var sent = toProcessGroup ? UnixSignal.SendToGroup(_process.Id, signal) : UnixSignal.Send(_process.Id, signal);
+        if (!sent)
+        {
+            throw new InvalidOperationException($"The AppHost (PID {_process.Id}) was gone before it was signalled.");
+        }
+
+        await _process.Exited.WaitAsync(timeout);
+        while (everything.Any(ProcessTable.IsRunning) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+        }
+
+        return [.. everything.Where(ProcessTable.IsRunning).Select(pid => $"PID {pid} ({string.Join(' ', ProcessTable.CommandLine(pid))})")];
     }
 
     public async ValueTask DisposeAsync()

@@ -17,6 +17,14 @@ public static partial class UnixSignal
         return NativeMethods.kill(processId, signal) == 0;
     }
 
+    /// <summary>Signals every process of a group at once, as a terminal's Ctrl+C does; false when the group is gone.</summary>
+    public static bool SendToGroup(int processGroupId, int signal)
+    {
+        if (processGroupId <= 1)
+            throw new ArgumentOutOfRangeException(nameof(processGroupId), processGroupId, "Refusing to signal group <= 1.");
+        return NativeMethods.kill(-processGroupId, signal) == 0;
+    }
+
     private static class NativeMethods
     {
         [DllImport("libc", SetLastError = true)]

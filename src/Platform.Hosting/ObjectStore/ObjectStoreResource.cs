@@ -48,6 +48,7 @@ public static class ObjectStoreResourceExtensions
             return builder.AddConnectionString(name);
         }
 
+        S3rverInstallation.EnsureInstalled(builder);
         var resource = new ObjectStoreResource(name, Path.Combine(InfrastructureChoice.DataDirectory(builder), name));
         var store = builder.AddResource(resource)
             .WithInitialState(new CustomResourceSnapshot { ResourceType = "ObjectStore", State = KnownResourceStates.NotStarted, Properties = [] })

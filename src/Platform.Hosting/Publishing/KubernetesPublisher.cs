@@ -7,13 +7,16 @@ namespace Platform.Hosting.Publishing;
 
 /// <summary>
 /// Kubernetes manifests for the Pi cluster, written from Aspire's own manifest (the application model as Aspire
-/// publishes it) beside it: a kustomize base (one file per resource, the parameters as one Secret from a git-ignored
-/// secrets.env) and a Raspberry Pi overlay (arm64 nodes, small requests, images from the cluster's registry).
+/// publishes it) beside it: a kustomize base (one file per resource; parameters with a default or a generated value as
+/// one Secret from a git-ignored secrets.env, secret parameters without one from a Secret the operator creates) and a Raspberry Pi overlay (arm64 nodes, small requests, images from the cluster's registry).
 /// </summary>
 public static partial class KubernetesPublisher
 {
     public const string Namespace = "platform";
     public const string SecretName = "platform-secrets";
+
+    /// <summary>The Secret the operator creates before deploying: every secret parameter Aspire's manifest gives no default.</summary>
+    public const string OperatorSecretName = "platform-credentials";
     public const string PiRegistry = "registry.pi.local:5000";
     private const int ProjectPort = 8080;
 
@@ -126,19 +129,17 @@ public static partial class KubernetesPublisher
     private static void WriteSecrets(string directory, PublishedModel model)
     {
         var path = Path.Combine(directory, "secrets.env");
-        var values = File.Exists(path)
+        var generated = model.Parameters.Where(p => !PublishedModel.IsOperatorSupplied(p.Parameter)).ToList();
+        var kept = File.Exists(path)
             ? File.ReadAllLines(path).Where(l => l.Contains('=', StringComparison.Ordinal)).ToDictionary(l => l[..l.IndexOf('=', StringComparison.Ordinal)], l => l[(l.IndexOf('=', StringComparison.Ordinal) + 1)..])
             : [];
-        foreach (var (name, parameter) in model.Parameters)
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, parameter) in generated)
         {
-            if (!values.ContainsKey(name))
-            {
-                var inputs = parameter["inputs"]?["value"];
-                values[name] = inputs?["default"]?["value"]?.GetValue<string>()
-                    ?? (inputs?["default"]?["generate"] is not null
-                        ? RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 64)
-                        : Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)));
-            }
+            var inputs = parameter["inputs"]?["value"];
+            values[name] = kept.TryGetValue(name, out var value) ? value
+                : inputs?["default"]?["value"]?.GetValue<string>()
+                    ?? RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 64);
         }
 
         File.WriteAllText(path, string.Concat(values.Select(e => $"{e.Key}={e.Value}\n")));
@@ -221,10 +222,11 @@ public static partial class KubernetesPublisher
 
     internal static JsonObject Env(string name, string value) => new() { ["name"] = name, ["value"] = value };
 
-    internal static JsonObject SecretEnv(string name, string key) => new()
+    /// <summary>Never <c>optional</c>: a pod whose Secret or key is missing does not start, rather than start without it.</summary>
+    internal static JsonObject SecretEnv(string name, string secret, string key) => new()
     {
         ["name"] = name,
-        ["valueFrom"] = new JsonObject { ["secretKeyRef"] = new JsonObject { ["name"] = SecretName, ["key"] = key } },
+        ["valueFrom"] = new JsonObject { ["secretKeyRef"] = new JsonObject { ["name"] = secret, ["key"] = key } },
     };
 
     /// <summary>Aspire's expressions: <c>{resource.connectionString}</c>, <c>{param.value}</c>, <c>{resource.bindings.name.host|port|targetPort|url}</c>.</summary>
@@ -237,6 +239,16 @@ internal sealed class PublishedModel(JsonObject resources)
 {
     public IEnumerable<(string Name, JsonObject Parameter)> Parameters =>
         resources.Where(r => r.Value!["type"]!.GetValue<string>() == "parameter.v0").Select(r => (r.Key, r.Value!.AsObject()));
+
+    /// <summary>
+    /// A secret parameter with neither a value nor a generator as its default (the simple password, the sealing key,
+    /// the object store's connection string) is the operator's to supply; nothing is made up for it.
+    /// </summary>
+    public static bool IsOperatorSupplied(JsonObject parameter)
+    {
+        var input = parameter["inputs"]?["value"];
+        return input?["secret"]?.GetValue<bool>() == true && input["default"]?["value"] is null && input["default"]?["generate"] is null;
+    }
 
     /// <summary>The port a resource's first binding listens on inside its pod.</summary>
     public (int Port, string Scheme) Binding(string name)
@@ -253,7 +265,8 @@ internal sealed class PublishedModel(JsonObject resources)
         var variables = resource["env"]?.AsObject().Select(e => (e.Key, Value: e.Value!.GetValue<string>())).ToList() ?? [];
         var parameters = new SortedSet<string>(StringComparer.Ordinal);
         var resolved = variables.Select(v => (v.Key, Value: Resolve(v.Value, parameters))).ToList();
-        var environment = new JsonArray([.. parameters.Select(p => (JsonNode)KubernetesPublisher.SecretEnv(Variable(p), p))]);
+        var environment = new JsonArray([.. parameters.Select(p => (JsonNode)KubernetesPublisher.SecretEnv(
+            Variable(p), IsOperatorSupplied(resources[p]!.AsObject()) ? KubernetesPublisher.OperatorSecretName : KubernetesPublisher.SecretName, p))]);
         foreach (var (key, value) in resolved)
         {
             environment.Add(KubernetesPublisher.Env(key, value));

@@ -1,4 +1,5 @@
 using Platform.Hosting.Infrastructure;
+using Platform.Hosting.Publishing;
 using Platform.Testing;
 
 namespace Platform.Hosting.Tests.Publishing;
@@ -54,7 +55,7 @@ public sealed class DeployFolderTests : IDisposable
     }
 
     [Fact]
-    public async Task Secrets_live_only_in_the_git_ignored_secrets_file_and_survive_republishing()
+    public async Task Generated_secrets_live_only_in_the_git_ignored_secrets_file_and_survive_republishing()
     {
         await PublishAsync();
         var secrets = File.ReadAllText(Path.Combine(output, "base", "secrets.env"));
@@ -62,12 +63,41 @@ public sealed class DeployFolderTests : IDisposable
         await PublishAsync();
 
         Assert.Equal(secrets, File.ReadAllText(Path.Combine(output, "base", "secrets.env")));
-        var sealingKey = secrets.Split('\n').Single(l => l.StartsWith("sealing-key=", StringComparison.Ordinal))["sealing-key=".Length..];
-        Assert.Equal(32, Convert.FromBase64String(sealingKey).Length);
+        var proxyToken = secrets.Split('\n').Single(l => l.StartsWith("proxy-token=", StringComparison.Ordinal))["proxy-token=".Length..];
+        Assert.Equal(64, proxyToken.Length);
         foreach (var manifest in Directory.EnumerateFiles(Path.Combine(output, "base"), "*.yaml"))
         {
-            Assert.DoesNotContain(sealingKey, File.ReadAllText(manifest), StringComparison.Ordinal);
+            Assert.DoesNotContain(proxyToken, File.ReadAllText(manifest), StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task The_simple_password_and_the_sealing_key_come_from_a_Secret_the_operator_creates_and_nothing_is_made_up_for_them()
+    {
+        await PublishAsync();
+
+        // Never generated into secrets.env: a deployment must not run on values nobody chose or knows.
+        var secrets = File.ReadAllText(Path.Combine(output, "base", "secrets.env"));
+        foreach (var operatorSecret in new[] { "simple-password", "sealing-key", "objects" })
+        {
+            Assert.DoesNotContain($"{operatorSecret}=", secrets, StringComparison.Ordinal);
+        }
+
+        // Auth references both without `optional`, so its pod does not start until the operator has created them.
+        var auth = File.ReadAllText(Path.Combine(output, "base", "auth.yaml"));
+        foreach (var key in new[] { "simple-password", "sealing-key" })
+        {
+            Assert.Contains($"""
+                            secretKeyRef:
+                              name: "{KubernetesPublisher.OperatorSecretName}"
+                              key: "{key}"
+                """.Replace("\r", "", StringComparison.Ordinal), auth, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("optional", auth, StringComparison.Ordinal);
+        var pi = await RunAsync("kubectl", ["kustomize", Path.Combine(output, "overlays", "pi")]);
+        var secretDocuments = pi.Split("\n---\n").Where(d => d.Contains("kind: Secret", StringComparison.Ordinal));
+        Assert.DoesNotContain(secretDocuments, d => d.Contains(KubernetesPublisher.OperatorSecretName, StringComparison.Ordinal));
     }
 
     private async Task PublishAsync() =>
