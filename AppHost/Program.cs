@@ -62,6 +62,8 @@ builder.AddProject<Projects.Platform_Proxy>("proxy")
     .WithReference(webhooks).WaitFor(webhooks).WithReference(plugins).WaitFor(plugins);
 
 builder.AddStartupSummary();
+// DCP leaves a crashed process exited; locally the AppHost restarts it, as Kubernetes does when published.
+builder.AddRestartOnCrash();
 builder.Build().Run();
 
 // Publishing Aspire's manifest also writes, beside it, the Kubernetes manifests for the Pi cluster.
