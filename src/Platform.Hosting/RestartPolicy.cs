@@ -92,7 +92,7 @@ public static class RestartPolicy
             var result = await commands.ExecuteCommandAsync(resourceId, KnownResourceCommands.StartCommand, stopping);
             if (!result.Success)
             {
-                logger.LogError("Restarting {Resource} failed: {Error}", resourceId, result.ErrorMessage);
+                logger.LogError("Restarting {Resource} failed: {Error}", resourceId, result.Message);
             }
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)

@@ -94,7 +94,7 @@ public sealed class CrashRestartTests(ITestOutputHelper log) : IDisposable
 
             // What the user stops from the dashboard stays stopped.
             var result = await system.Commands.ExecuteCommandAsync("plugins", KnownResourceCommands.StopCommand);
-            Assert.True(result.Success, result.ErrorMessage);
+            Assert.True(result.Success, result.Message);
             await Task.Delay(TimeSpan.FromSeconds(5));
             Assert.NotEqual(KnownResourceStates.Running, system.Snapshot("plugins").State?.Text);
         }

@@ -19,6 +19,9 @@ public sealed class RunningAppHost : IAsyncDisposable
 
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(6);
 
+    // Aspire's KnownProperties.Executable.Pid (internal): the process DCP launched.
+    private const string ExecutablePid = "executable.pid";
+
     private readonly DistributedApplication app;
 
     private RunningAppHost(DistributedApplication app, string dataDirectory)
@@ -70,7 +73,7 @@ public sealed class RunningAppHost : IAsyncDisposable
     {
         var snapshot = Snapshot(resource);
         var pid = LaunchedProcess(snapshot) ?? throw new InvalidOperationException($"{resource} has no process");
-        if (snapshot.ResourceType != KnownResourceTypes.Project)
+        if (snapshot.ResourceType != "Project")
         {
             return pid;
         }
@@ -98,7 +101,7 @@ public sealed class RunningAppHost : IAsyncDisposable
                 e.Snapshot.State?.Text == KnownResourceStates.Running && e.Snapshot.HealthStatus == HealthStatus.Healthy
                 && LaunchedProcess(e.Snapshot) is { } pid && pid != launched,
                 deadline.Token);
-            if (Snapshot(resource).ResourceType == KnownResourceTypes.Project && resource != "proxy")
+            if (Snapshot(resource).ResourceType == "Project" && resource != "proxy")
             {
                 using var http = new HttpClient { BaseAddress = app.GetEndpoint(resource, "http") };
                 await Eventually.TrueAsync(async () => await AnswersHealthAsync(http), timeout - clock.Elapsed, $"{resource} to answer /health after its restart");
@@ -115,7 +118,7 @@ public sealed class RunningAppHost : IAsyncDisposable
     public async ValueTask DisposeAsync() => await app.DisposeAsync();
 
     private static int? LaunchedProcess(CustomResourceSnapshot snapshot) =>
-        snapshot.Properties.FirstOrDefault(p => p.Name == KnownProperties.Executable.Pid)?.Value is { } pid
+        snapshot.Properties.FirstOrDefault(p => p.Name == ExecutablePid)?.Value is { } pid
             ? Convert.ToInt32(pid, System.Globalization.CultureInfo.InvariantCulture)
             : null;
 
