@@ -29,7 +29,8 @@ public sealed class CrashRestartTests(ITestOutputHelper log) : IDisposable
     {
         var userNames = new[] { "fault-ann", "fault-ben" };
         using var receiver = new WebhookReceiver();
-        var system = await RunningAppHost.StartAsync(Path.Combine(directory.Path, "data"), "--Parameters:webhooks-allowed-hosts=127.0.0.1");
+        // The webhooks-allowed-hosts parameter is a constant in the AppHost; the receiver's host is allowed directly.
+        var system = await RunningAppHost.StartAsync(Path.Combine(directory.Path, "data"), new Dictionary<string, (string, string)> { ["webhooks"] = ("Webhooks__AllowedHosts", "127.0.0.1") });
         await using (system)
         {
             var users = userNames.Select(n => new GatewayUser(system.PublicAddress, n, AppHostProcess.SimplePassword)).ToList();

@@ -44,15 +44,20 @@ public sealed class RunningAppHost : IAsyncDisposable
 
     public ResourceCommandService Commands { get; }
 
-    public static async Task<RunningAppHost> StartAsync(string dataDirectory, params string[] settings)
+    /// <param name="environment">Extra environment for the services, by resource (added after the AppHost's own).</param>
+    public static async Task<RunningAppHost> StartAsync(string dataDirectory, IReadOnlyDictionary<string, (string Name, string Value)>? environment = null)
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Platform_AppHost>(
         [
             $"--Platform:DataDirectory={dataDirectory}",
             $"--Platform:PublicPort={FreePort.Pick()}",
             $"--Parameters:simple-password={AppHostProcess.SimplePassword}",
-            .. settings,
         ]);
+        foreach (var (resource, (name, value)) in environment ?? new Dictionary<string, (string, string)>())
+        {
+            builder.CreateResourceBuilder<ProjectResource>(resource).WithEnvironment(name, value);
+        }
+
         var app = await builder.BuildAsync();
         using var timeout = new CancellationTokenSource(StartTimeout);
         await app.StartAsync(timeout.Token);
