@@ -15,7 +15,7 @@ namespace Platform.Faults.Tests;
 [Collection(FaultsCollection.Name)]
 public sealed class AppHostCrashTests(ITestOutputHelper log) : IDisposable
 {
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan Convergence = TimeSpan.FromSeconds(30);
 
     private readonly TestDirectory directory = new("faults-apphost");

@@ -17,7 +17,7 @@ public sealed class RunningAppHost : IAsyncDisposable
 {
     public static readonly string[] Resources = ["postgres", "authdb", "clustersdb", "webhooksdb", "pluginsdb", "messaging", "objects", "auth", "clusters", "webhooks", "plugins", "proxy"];
 
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(6);
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(10);
 
     // Aspire's KnownProperties.Executable.Pid (internal): the process DCP launched.
     private const string ExecutablePid = "executable.pid";
