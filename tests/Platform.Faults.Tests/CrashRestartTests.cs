@@ -17,7 +17,7 @@ namespace Platform.Faults.Tests;
 public sealed class CrashRestartTests(ITestOutputHelper log) : IDisposable
 {
     private static readonly string[] Victims = ["auth", "clusters", "webhooks", "plugins", "proxy", "messaging", "postgres"];
-    private static readonly TimeSpan RestartTimeout = TimeSpan.FromSeconds(120);
+    private static readonly TimeSpan RestartTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan Convergence = TimeSpan.FromSeconds(30);
 
     private readonly TestDirectory directory = new("faults-crash");
