@@ -4,6 +4,8 @@ namespace Platform.Hosting.Tests;
 
 public sealed class RestartPolicyTests
 {
+    private static readonly double[] DoublingSeconds = [1, 2, 4, 8, 16, 30, 30];
+
     [Fact]
     public void A_process_that_finishes_while_running_crashed()
     {
@@ -24,7 +26,7 @@ public sealed class RestartPolicyTests
     [Fact]
     public void Backoff_doubles_from_one_second_up_to_thirty()
     {
-        Assert.Equal([1, 2, 4, 8, 16, 30, 30], Enumerable.Range(1, 7).Select(n => RestartPolicy.Backoff(n).TotalSeconds));
+        Assert.Equal(DoublingSeconds, Enumerable.Range(1, 7).Select(n => RestartPolicy.Backoff(n).TotalSeconds));
         Assert.Equal(30, RestartPolicy.Backoff(1000).TotalSeconds);
     }
 }
