@@ -59,15 +59,24 @@ public sealed class RunningAppHost : IAsyncDisposable
         }
 
         var app = await builder.BuildAsync();
-        using var timeout = new CancellationTokenSource(StartTimeout);
-        await app.StartAsync(timeout.Token);
-        var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
-        foreach (var name in Resources)
+        try
         {
-            await notifications.WaitForResourceHealthyAsync(name, timeout.Token);
-        }
+            using var timeout = new CancellationTokenSource(StartTimeout);
+            await app.StartAsync(timeout.Token);
+            var notifications = app.Services.GetRequiredService<ResourceNotificationService>();
+            foreach (var name in Resources)
+            {
+                await notifications.WaitForResourceHealthyAsync(name, timeout.Token);
+            }
 
-        return new RunningAppHost(app, dataDirectory);
+            return new RunningAppHost(app, dataDirectory);
+        }
+        catch
+        {
+            // A start that failed still stops what it started (the object store is the AppHost's own child).
+            await app.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>
