@@ -71,6 +71,8 @@ builder.AddProject<Projects.Platform_Proxy>("proxy")
 // authenticator, a sealing key required) and no developer exception pages; DCP passes no environment name on.
 builder.RunServicesAs("Production");
 builder.AddStartupSummary();
+// DCP leaves a crashed process exited; locally the AppHost restarts it, as Kubernetes does when published.
+builder.AddRestartOnCrash();
 builder.Build().Run();
 
 // Publishing Aspire's manifest also writes, beside it, the Kubernetes manifests for the Pi cluster.

@@ -47,12 +47,30 @@ public sealed class ObjectStoreServer : IAsyncDisposable
             Directory.CreateDirectory(folder);
             return new ObjectStoreServer($"Folder={folder}", $"local folder store at {folder} (offline)", null, 0);
         }
+        // The AppHost runs the store itself (not DCP): an AppHost that was killed left it running on this data.
+        await StopLeftoversAsync([Path.Combine(root, "data"), Path.Combine(root, "s3rver")], ct);
         if (ExecutableSearch.OnPath("minio") is { } minio)
             return await StartMinioAsync(minio, root, options, ct);
         if (S3rver.Locate() is { } s3rver)
             return await StartS3rverAsync(s3rver, root, options, ct);
         throw new InfrastructureNotInstalledException(
             "No S3 server: neither a minio binary on PATH nor s3rver (PATH or tools/s3rver) was found.", S3rver.InstallCommand);
+    }
+
+    /// <summary>Stops live processes that name one of these data folders as an argument (a store of an earlier run).</summary>
+    private static async Task StopLeftoversAsync(string[] dataFolders, CancellationToken ct)
+    {
+        var leftovers = Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && pid != Environment.ProcessId && ProcessTable.CommandLine(pid).Any(a => dataFolders.Contains(a)))
+            .ToList();
+        foreach (var pid in leftovers)
+            UnixSignal.Send(pid, UnixSignal.Terminate);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (leftovers.Any(ProcessTable.IsRunning) && DateTime.UtcNow < deadline)
+            await Task.Delay(100, ct);
+        foreach (var pid in leftovers.Where(ProcessTable.IsRunning))
+            UnixSignal.Send(pid, UnixSignal.Kill);
     }
 
     public async Task StopAsync(CancellationToken ct = default)
