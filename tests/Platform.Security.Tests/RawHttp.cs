@@ -16,6 +16,7 @@ public sealed record RawResponse(int Status, IReadOnlyDictionary<string, string>
 public static class RawHttp
 {
     private const int MaxHead = 256 * 1024;
+    private static readonly TimeSpan EarlyAnswerWait = TimeSpan.FromSeconds(5);
 
     /// <summary>
     /// Sends <paramref name="request"/> and then <paramref name="padding"/> more body bytes ('a'), half-closes when
@@ -30,6 +31,12 @@ public static class RawHttp
         try
         {
             await stream.WriteAsync(request, cancellationToken);
+            if (padding > 0)
+            {
+                // A server refuses a declared size at once; its answer must not be lost to a reset while the body is still going out.
+                await Task.WhenAny(reading, Task.Delay(EarlyAnswerWait, cancellationToken));
+            }
+
             var chunk = new byte[64 * 1024];
             chunk.AsSpan().Fill((byte)'a');
             for (var left = padding; left > 0 && !reading.IsCompleted; left -= chunk.Length)

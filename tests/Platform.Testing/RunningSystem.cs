@@ -7,6 +7,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Platform.Hosting.Infrastructure;
 using Xunit;
 
@@ -59,6 +60,10 @@ public class RunningSystem<TAppHost> : IAsyncLifetime
             $"--Parameters:admins={Admin}",
             .. ExtraArguments,
         ]);
+        // The resources' own console logs and Aspire's health polling during start-up would bury the test's output.
+        builder.Services.AddLogging(logging => logging
+            .AddFilter("Platform.AppHost.Resources", LogLevel.Warning)
+            .AddFilter("Microsoft.Extensions.Diagnostics.HealthChecks", LogLevel.None));
         Configure(builder);
         app = await builder.BuildAsync();
         using var timeout = new CancellationTokenSource(StartTimeout);

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 using Platform.ServiceDefaults.Configuration;
 using Platform.ServiceDefaults.Errors;
@@ -33,6 +34,13 @@ public sealed class BackendForwarding(IHttpForwarder forwarder, IForwarderHttpCl
 
     private async Task SendAsync(HttpContext context, string destination, HttpMessageInvoker invoker, HttpTransformer transformer)
     {
+        // A plain HTTP/1.1 CONNECT asks for a tunnel, which no backend offers: YARP would fail it as a 502 after trying.
+        if (HttpMethods.IsConnect(context.Request.Method) && context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect != true)
+        {
+            await JsonErrors.WriteAsync(context, StatusCodes.Status405MethodNotAllowed, "CONNECT is not supported");
+            return;
+        }
+
         var error = await forwarder.SendAsync(context, destination, invoker, RequestConfig, transformer);
         if (error == ForwarderError.None || context.Response.HasStarted)
         {
