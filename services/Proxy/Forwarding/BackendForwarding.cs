@@ -58,6 +58,16 @@ public sealed class BackendForwarding(IHttpForwarder forwarder, IForwarderHttpCl
             return;
         }
 
+        if (error == ForwarderError.RequestBodyDestination)
+        {
+            // The service stopped reading the body: it answered early (a 400 for a body it cannot use) and closed, and YARP
+            // drops that answer when the upload then fails. The body was refused, not the service unavailable.
+            logger.LogInformation("Forwarding {Path} to {Destination}: the service stopped reading the request body: {Reason}", context.Request.Path.Value, destination, exception?.Message);
+            context.Response.Headers.Connection = "close";
+            await JsonErrors.WriteAsync(context, StatusCodes.Status400BadRequest, "The service refused the request body");
+            return;
+        }
+
         logger.LogWarning("Forwarding {Path} to {Destination} failed: {Error} {Reason}", context.Request.Path.Value, destination, error, exception?.Message);
         await JsonErrors.WriteAsync(context, StatusCodes.Status502BadGateway, "Upstream service unavailable");
     }

@@ -62,6 +62,7 @@ public sealed class FuzzCases(int seed, IReadOnlyList<(string Name, string Value
             yield return Json(target, "regression", "lone surrogate", endpoint, endpoint.Body!.Replace("\"x\"", "\"\\ud800\"", StringComparison.Ordinal).Replace("\"fuzz\"", "\"\\udfff\"", StringComparison.Ordinal));
             yield return Json(target, "regression", "duplicate key", endpoint, DuplicateKey(endpoint.Body!));
             yield return Json(target, "regression", "bogus charset", endpoint, endpoint.Body!, "application/json; charset=bogus");
+            yield return Json(target, "regression", "empty charset (found by this suite)", endpoint, endpoint.Body!, "application/json; charset=");
         }
 
         var clusters = FuzzSurface.For(target).FirstOrDefault(e => e.Path == "/api/v1/clusters/");
@@ -85,6 +86,7 @@ public sealed class FuzzCases(int seed, IReadOnlyList<(string Name, string Value
         yield return new FuzzCase(target, "regression", "null kid", Request("GET", "/health", [(Identity, forged.First(f => f.Name == "null kid").Value)], null), MayClose: false);
         var post = FuzzSurface.For(target).First(e => e.Body is not null);
         yield return new FuzzCase(target, "regression", "chunked and Content-Length", Request(post.Method, Fill(post.Path), [("Content-Type", "application/json"), ("Transfer-Encoding", "chunked"), ("Content-Length", "5")], "5\r\n{\"a\":\r\n0\r\n\r\n"));
+        yield return new FuzzCase(target, "regression", "CONNECT to a path (found by this suite)", Request("CONNECT", FuzzSurface.For(target)[0].Path, [], null));
         yield return new FuzzCase(target, "regression", "HTTP/1.0 empty request line", Encoding.ASCII.GetBytes("\r\n\r\n"), HalfClose: true, MayClose: true);
         yield return new FuzzCase(target, "regression", "414", Request("GET", "/api/v1/clusters/" + new string('a', 70_000), [], null));
         yield return new FuzzCase(target, "regression", "431", Request("GET", "/health", [("X-Big", new string('h', 70_000))], null));
