@@ -225,7 +225,7 @@ public sealed class AccessMatrixTests(SecuritySystem system, ITestOutputHelper o
             TimeSpan.FromSeconds(30),
             "Webhooks to accept alice's identity");
         Assert.True(created.StatusCode == HttpStatusCode.Created, $"creating a webhook endpoint: {(int)created.StatusCode} {created.Body}");
-        using var document = JsonDocument.Parse(created.body);
+        using var document = JsonDocument.Parse(created.Body);
         return document.RootElement.GetProperty("id").GetString()!;
     }
 }
