@@ -88,8 +88,9 @@ public sealed class FuzzCases(int seed, IReadOnlyList<(string Name, string Value
         yield return new FuzzCase(target, "regression", "chunked and Content-Length", Request(post.Method, Fill(post.Path), [("Content-Type", "application/json"), ("Transfer-Encoding", "chunked"), ("Content-Length", "5")], "5\r\n{\"a\":\r\n0\r\n\r\n"));
         yield return new FuzzCase(target, "regression", "CONNECT to a path (found by this suite)", Request("CONNECT", FuzzSurface.For(target)[0].Path, [], null));
         yield return new FuzzCase(target, "regression", "HTTP/1.0 empty request line", Encoding.ASCII.GetBytes("\r\n\r\n"), HalfClose: true, MayClose: true);
-        yield return new FuzzCase(target, "regression", "414", Request("GET", "/api/v1/clusters/" + new string('a', 70_000), [], null));
-        yield return new FuzzCase(target, "regression", "431", Request("GET", "/health", [("X-Big", new string('h', 70_000))], null));
+        // Kestrel answers after reading part of the line and closes; a reset may then lose the answer, so only an answer is checked.
+        yield return new FuzzCase(target, "regression", "414", Request("GET", "/api/v1/clusters/" + new string('a', 70_000), [], null), MayClose: true);
+        yield return new FuzzCase(target, "regression", "431", Request("GET", "/health", [("X-Big", new string('h', 70_000))], null), MayClose: true);
     }
 
     /// <summary>Empty, 40 MB declared, 40 MB chunked: on each port, a few of each (they cost seconds).</summary>
