@@ -9,12 +9,15 @@ using Platform.Hosting.RabbitMQ;
 var builder = DistributedApplication.CreateBuilder(args);
 
 // What an operator decides (README, "Parameters"): Parameters__admins=alice dotnet run --project AppHost.
-var admins = builder.AddParameter("admins", "", publishValueAsDefault: true);
-var authType = builder.AddParameter("auth-type", "simple", publishValueAsDefault: true);
+// AddParameter(name, "value") would be a constant that configuration cannot change; these read it first.
+IResourceBuilder<ParameterResource> Setting(string name, string fallback) =>
+    builder.AddParameter(name, () => builder.Configuration[$"Parameters:{name}"] ?? fallback, publishValueAsDefault: true);
+var admins = Setting("admins", "");
+var authType = Setting("auth-type", "simple");
 // Published, the simple password and the sealing key have no default: the operator creates them as a Kubernetes Secret.
 var simplePassword = builder.AddOperatorPassword("simple-password");
-var jupyterHubUrl = builder.AddParameter("jupyterhub-url", "", publishValueAsDefault: true);
-var webhooksAllowedHosts = builder.AddParameter("webhooks-allowed-hosts", "", publishValueAsDefault: true);
+var jupyterHubUrl = Setting("jupyterhub-url", "");
+var webhooksAllowedHosts = Setting("webhooks-allowed-hosts", "");
 
 // Generated once and kept in the AppHost's user secrets: the proxy token that internal calls present, and the key
 // that seals secrets at rest.

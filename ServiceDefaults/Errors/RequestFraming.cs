@@ -23,7 +23,9 @@ internal sealed class RequestFraming(RequestDelegate next)
             return RefuseAsync(context, StatusCodes.Status413PayloadTooLarge, $"The request body is larger than the limit of {limit} bytes", closeConnection: true);
         }
 
-        if (string.IsNullOrEmpty(request.ContentType) || !MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType) || mediaType.Charset.Length == 0)
+        // A charset parameter that is present but empty ("charset=") is no more decodable than a bogus one.
+        if (string.IsNullOrEmpty(request.ContentType) || !MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
+            || !mediaType.Parameters.Any(p => p.Name.Equals("charset", StringComparison.OrdinalIgnoreCase)))
         {
             return next(context);
         }

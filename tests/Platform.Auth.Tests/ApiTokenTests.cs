@@ -134,6 +134,18 @@ public sealed class ApiTokenTests(InfrastructureFixture infrastructure) : IAsync
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
     }
 
+    [Theory]
+    [InlineData("a\u0000b")]
+    [InlineData("line\nbreak")]
+    public async Task A_token_name_with_a_control_character_is_a_422_not_a_500(string name)
+    {
+        using var response = await auth.Client().SendAsync(AsUser(HttpMethod.Post, "/api/tokens", aliceAssertion,
+            JsonContent.Create(new CreateTokenRequest(name, null))));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains("control characters", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Managing_tokens_requires_a_platform_identity()
     {

@@ -44,6 +44,12 @@ public static class TokensApi
             return TypedResults.Json(new ErrorBody("name is longer than 200 characters"), AuthJsonContext.Default.ErrorBody, statusCode: StatusCodes.Status422UnprocessableEntity);
         }
 
+        // PostgreSQL text cannot hold NUL, and no control character belongs in a label a user reads back.
+        if (name.Any(char.IsControl))
+        {
+            return TypedResults.Json(new ErrorBody("name must not contain control characters"), AuthJsonContext.Default.ErrorBody, statusCode: StatusCodes.Status422UnprocessableEntity);
+        }
+
         var (token, value) = await store.CreateAsync(user, name, time.GetUtcNow() + lifetime, context.RequestAborted);
         logger.LogInformation("{User} created API token {TokenId} expiring {ExpiresAt}", user, token.Id, token.ExpiresAt);
         return TypedResults.Created($"/api/tokens/{token.Id}", new CreatedToken(token.Id, token.Name, value, token.CreatedAt, token.ExpiresAt));

@@ -18,7 +18,10 @@ public static class ApiForwarder
     ];
 
     /// <summary>Health, version and Auth's public keys are public; Auth's own <c>/api/auth/*</c> checks credentials itself.</summary>
-    private static readonly string[] Anonymous = ["/api/health", "/api/version", "/api/identity/keys", "/api/auth"];
+    private static readonly string[] Anonymous = ["/api/health", "/api/version", "/api/auth"];
+
+    /// <summary>Public as the path itself only: under it, <c>/api/identity/keys/rotate</c> needs the caller (an admin).</summary>
+    private const string PublishedKeys = "/api/identity/keys";
 
     public static IEndpointRouteBuilder MapApiForwarding(this IEndpointRouteBuilder app)
     {
@@ -39,7 +42,9 @@ public static class ApiForwarder
         return "clusters";
     }
 
-    public static bool IsAnonymous(PathString path) => Anonymous.Any(p => path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase));
+    public static bool IsAnonymous(PathString path) =>
+        Anonymous.Any(p => path.StartsWithSegments(p, StringComparison.OrdinalIgnoreCase))
+        || string.Equals(path.Value?.TrimEnd('/'), PublishedKeys, StringComparison.OrdinalIgnoreCase);
 
     public static async Task ForwardAsync(HttpContext context, BackendForwarding forwarding, ForwardAuth auth)
     {

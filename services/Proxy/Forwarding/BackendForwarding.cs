@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 using Platform.ServiceDefaults.Configuration;
 using Platform.ServiceDefaults.Errors;
@@ -33,6 +34,13 @@ public sealed class BackendForwarding(IHttpForwarder forwarder, IForwarderHttpCl
 
     private async Task SendAsync(HttpContext context, string destination, HttpMessageInvoker invoker, HttpTransformer transformer)
     {
+        // A plain HTTP/1.1 CONNECT asks for a tunnel, which no backend offers: YARP would fail it as a 502 after trying.
+        if (HttpMethods.IsConnect(context.Request.Method) && context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect != true)
+        {
+            await JsonErrors.WriteAsync(context, StatusCodes.Status405MethodNotAllowed, "CONNECT is not supported");
+            return;
+        }
+
         var error = await forwarder.SendAsync(context, destination, invoker, RequestConfig, transformer);
         if (error == ForwarderError.None || context.Response.HasStarted)
         {
@@ -47,6 +55,16 @@ public sealed class BackendForwarding(IHttpForwarder forwarder, IForwarderHttpCl
             logger.LogDebug("Forwarding {Path}: the client's request failed: {Error} {Reason}", context.Request.Path.Value, error, exception?.Message);
             context.Response.Headers.Connection = "close";
             await JsonErrors.WriteAsync(context, bad?.StatusCode ?? StatusCodes.Status400BadRequest, bad?.Message ?? "The request body could not be read");
+            return;
+        }
+
+        if (error == ForwarderError.RequestBodyDestination)
+        {
+            // The service stopped reading the body: it answered early (a 400 for a body it cannot use) and closed, and YARP
+            // drops that answer when the upload then fails. The body was refused, not the service unavailable.
+            logger.LogInformation("Forwarding {Path} to {Destination}: the service stopped reading the request body: {Reason}", context.Request.Path.Value, destination, exception?.Message);
+            context.Response.Headers.Connection = "close";
+            await JsonErrors.WriteAsync(context, StatusCodes.Status400BadRequest, "The service refused the request body");
             return;
         }
 

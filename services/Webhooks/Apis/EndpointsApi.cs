@@ -54,9 +54,9 @@ public static class EndpointsApi
             return eventsError;
         }
 
-        if (body.Description is { Length: > MaxDescriptionLength })
+        if (DescriptionProblem(body.Description) is { } descriptionError)
         {
-            return Error(StatusCodes.Status422UnprocessableEntity, $"description must be at most {MaxDescriptionLength} characters");
+            return descriptionError;
         }
 
         var (destination, url) = await services.Destinations.CheckAsync(body.Url, cancellationToken);
@@ -141,9 +141,9 @@ public static class EndpointsApi
             }
 
             description = AsString(body["description"]) ?? "";
-            if (description.Length > MaxDescriptionLength)
+            if (DescriptionProblem(description) is { } descriptionError)
             {
-                return Error(StatusCodes.Status422UnprocessableEntity, $"description must be at most {MaxDescriptionLength} characters");
+                return descriptionError;
             }
         }
 
@@ -237,6 +237,14 @@ public static class EndpointsApi
     internal static JsonHttpResult<ErrorBody> Error(int status, string message) => TypedResults.Json(new ErrorBody(message), statusCode: status);
 
     internal static JsonHttpResult<ErrorBody> NotFound(Guid id) => Error(StatusCodes.Status404NotFound, $"Webhook endpoint {id} not found");
+
+    // PostgreSQL text cannot hold NUL: refused here rather than failing the insert as a 500.
+    private static JsonHttpResult<ErrorBody>? DescriptionProblem(string? description) => description switch
+    {
+        { Length: > MaxDescriptionLength } => Error(StatusCodes.Status422UnprocessableEntity, $"description must be at most {MaxDescriptionLength} characters"),
+        not null when description.Contains('\0', StringComparison.Ordinal) => Error(StatusCodes.Status422UnprocessableEntity, "description must not contain NUL characters"),
+        _ => null,
+    };
 
     private static JsonHttpResult<ErrorBody>? CheckEvents(IReadOnlyList<string>? events, PlatformIdentity caller)
     {

@@ -89,6 +89,15 @@ public sealed class BadRequestTests(InfrastructureFixture infrastructure) : IAsy
     }
 
     [Fact]
+    public async Task A_plain_connect_to_a_path_is_a_405_not_a_502()
+    {
+        var (status, body) = await SendRawAsync("CONNECT /api/v1/clusters/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWxpY2U6cHc=\r\n\r\n", 0);
+
+        Assert.Equal(405, status);
+        Assert.Contains("CONNECT", JsonDocument.Parse(body).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_request_line_too_long_is_a_414_with_a_json_error()
     {
         var (status, body) = await SendRawAsync($"GET /api/{new string('a', 20_000)} HTTP/1.1\r\nHost: x\r\n\r\n", 0);
