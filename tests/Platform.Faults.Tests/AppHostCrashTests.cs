@@ -22,7 +22,7 @@ public sealed class AppHostCrashTests(ITestOutputHelper log) : IDisposable
 
     public void Dispose() => directory.Dispose();
 
-    [Fact]
+    [FaultFact]
     public async Task After_the_AppHost_is_killed_the_next_run_cleans_up_and_keeps_every_cluster_running_or_cleanly_stopped()
     {
         const string UserName = "fault-cat";
