@@ -7,10 +7,10 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Platform.Contracts.Clusters;
+using Platform.Plugins.Loading;
 using Platform.ServiceDefaults.Messaging;
 using Platform.Testing;
 using plugins::Platform.Plugins.Loading;
-using Platform.Plugins.Loading;
 
 // Plugins benchmark: (1) dispatch latency from a cluster event's commit (through the same transactional outbox and relay
 // Clusters uses, RabbitMQ, the inbox consumer and the dispatcher) to the start of the hello plugin's handler, p50/p99;

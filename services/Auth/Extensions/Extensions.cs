@@ -6,11 +6,11 @@ using Platform.Auth.Infrastructure;
 using Platform.Auth.IntegrationEvents;
 using Platform.Auth.IntegrationEvents.EventHandling;
 using Platform.Auth.Model;
+using Platform.Plugins.Loading;
 using Platform.ServiceDefaults.Data;
 using Platform.ServiceDefaults.Identity;
 using Platform.ServiceDefaults.Messaging;
 using Platform.ServiceDefaults.ObjectStorage;
-using Platform.Plugins.Loading;
 using Platform.ServiceDefaults.Secrets;
 
 namespace Platform.Auth.Extensions;
