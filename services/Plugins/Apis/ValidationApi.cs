@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Platform.Contracts.Plugins;
-using Platform.ServiceDefaults.Errors;
 using Platform.Plugins.Validation;
+using Platform.ServiceDefaults.Errors;
 
 namespace Platform.Plugins.Apis;
 
