@@ -31,8 +31,8 @@ internal sealed class SharedInfrastructure
         await StopLeftoversOfKilledRunsAsync();
         var directory = new TestDirectory("infrastructure");
         var pidFile = new PidFile(Path.Combine(Root, $"{Environment.ProcessId}.pids"));
-        var postgresTask = PostgresServer.StartAsync(new PostgresServerOptions(Path.Combine(directory.Path, "postgres")));
-        var rabbitTask = RabbitMqServer.StartAsync(new RabbitMqServerOptions(Path.Combine(directory.Path, "rabbitmq")));
+        var postgresTask = StartWithRetriesAsync(attempt => PostgresServer.StartAsync(new PostgresServerOptions(Path.Combine(directory.Path, $"postgres-{attempt}"))));
+        var rabbitTask = StartWithRetriesAsync(attempt => RabbitMqServer.StartAsync(new RabbitMqServerOptions(Path.Combine(directory.Path, $"rabbitmq-{attempt}"))));
         try
         {
             await Task.WhenAll(postgresTask, rabbitTask);
@@ -58,6 +58,26 @@ internal sealed class SharedInfrastructure
         pidFile.Record(shared.RabbitMq.EpmdProcessId);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => shared.Stop();
         return shared;
+    }
+
+    /// <summary>
+    /// Test suites run in parallel and each picks free ports a moment before its servers bind them, so two can
+    /// pick the same one (seen in CI: RabbitMQ exiting with code 1 at start). A fresh attempt picks new ports and
+    /// a new data folder; a server that fails three times is a real failure and says why.
+    /// </summary>
+    private static async Task<T> StartWithRetriesAsync<T>(Func<int, Task<T>> start)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await start(attempt);
+            }
+            catch (InfrastructureException e) when (attempt < 3)
+            {
+                Console.Error.WriteLine($"Test infrastructure: attempt {attempt} failed, trying again with new ports: {e}");
+            }
+        }
     }
 
     private void Stop()

@@ -4,7 +4,7 @@ namespace Platform.Hosting.Infrastructure;
 public sealed class InfrastructureException : Exception
 {
     public InfrastructureException(string message, IReadOnlyList<string>? recentOutput = null)
-        : base(message) => RecentOutput = recentOutput ?? [];
+        : base(WithOutput(message, recentOutput)) => RecentOutput = recentOutput ?? [];
 
     public InfrastructureException() : this("Infrastructure failed to start.") { }
 
@@ -12,8 +12,11 @@ public sealed class InfrastructureException : Exception
 
     public IReadOnlyList<string> RecentOutput { get; }
 
-    public override string ToString() =>
-        RecentOutput.Count == 0 ? base.ToString() : $"{Message}{Environment.NewLine}--- last output ---{Environment.NewLine}{string.Join(Environment.NewLine, RecentOutput)}";
+    /// <summary>The message ends with the server's last lines, because test runners and logs show only the message.</summary>
+    private static string WithOutput(string message, IReadOnlyList<string>? recentOutput) =>
+        recentOutput is null or { Count: 0 }
+            ? message
+            : $"{message}{Environment.NewLine}--- last output ---{Environment.NewLine}{string.Join(Environment.NewLine, recentOutput.TakeLast(15))}";
 }
 
 /// <summary>A server binary is not installed; <see cref="InstallCommand"/> is what the user should run.</summary>
