@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -42,6 +43,9 @@ public static class PlatformServiceDefaults
             json.SerializerOptions.Converters.Add(new StrictJsonNodeConverter<JsonNode>());
             json.SerializerOptions.Converters.Add(new StrictJsonNodeConverter<JsonObject>());
         });
+        // A body that cannot be bound throws in every environment (ASP.NET throws only in Development and otherwise
+        // answers an empty 400), so UseJsonErrors can tell the client what is wrong with it.
+        builder.Services.Configure<RouteHandlerOptions>(routes => routes.ThrowOnBadRequest = true);
         builder.Services.Configure<KestrelServerOptions>(kestrel => kestrel.ConfigureEndpointDefaults(listen => listen.UseJsonRejections()));
         if (verifyPlatformIdentity)
         {

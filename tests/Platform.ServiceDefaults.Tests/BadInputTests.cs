@@ -25,7 +25,9 @@ public sealed class BadInputTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Development", ApplicationName = "Platform.TestService" });
+        // Production, as the services run under the AppHost and in the cluster: ASP.NET's own defaults differ by
+        // environment (a body it cannot bind was an empty 400 in Production only).
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production", ApplicationName = "Platform.TestService" });
         builder.WebHost.UseTestServer();
         builder.Configuration.AddInMemoryCollection(identity.Configuration);
         builder.Logging.ClearProviders().AddProvider(logs).SetMinimumLevel(LogLevel.Debug);
