@@ -43,13 +43,16 @@ public sealed class ConfiguredIdentityKeys : IIdentityKeyStore
 /// <summary>
 /// Auth's published key set (<c>GET {Identity:KeysUrl}</c>), fetched again when an unknown key id appears,
 /// so a rotated key is picked up without a restart; refetches are throttled against floods of made-up ids.
+/// A fetch that failed (Auth still starting or restarting) is retried after a second, not after the full
+/// interval: every request in between would otherwise be a 401 for a key Auth has published by then.
 /// </summary>
 public sealed class RemoteIdentityKeys(HttpClient http, Uri keysUrl, TimeProvider time, ILogger<RemoteIdentityKeys> logger) : IIdentityKeyStore, IDisposable
 {
-    private static readonly TimeSpan MinimumRefreshInterval = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan MinimumRefreshInterval = TimeSpan.FromSeconds(5);
+    public static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(1);
     private readonly ConcurrentDictionary<string, ECDsa> keys = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim refreshing = new(1, 1);
-    private DateTimeOffset lastRefresh = DateTimeOffset.MinValue;
+    private DateTimeOffset nextRefresh = DateTimeOffset.MinValue;
 
     public async ValueTask<ECDsa?> FindAsync(string keyId, CancellationToken cancellationToken)
     {
@@ -61,10 +64,10 @@ public sealed class RemoteIdentityKeys(HttpClient http, Uri keysUrl, TimeProvide
         await refreshing.WaitAsync(cancellationToken);
         try
         {
-            if (!keys.ContainsKey(keyId) && time.GetUtcNow() - lastRefresh >= MinimumRefreshInterval)
+            if (!keys.ContainsKey(keyId) && time.GetUtcNow() >= nextRefresh)
             {
-                lastRefresh = time.GetUtcNow();
-                await RefreshAsync(cancellationToken);
+                var fetched = await RefreshAsync(cancellationToken);
+                nextRefresh = time.GetUtcNow() + (fetched ? MinimumRefreshInterval : RetryAfterFailure);
             }
         }
         finally
@@ -77,7 +80,7 @@ public sealed class RemoteIdentityKeys(HttpClient http, Uri keysUrl, TimeProvide
 
     public void Dispose() => refreshing.Dispose();
 
-    private async Task RefreshAsync(CancellationToken cancellationToken)
+    private async Task<bool> RefreshAsync(CancellationToken cancellationToken)
     {
         try
         {
@@ -91,10 +94,13 @@ public sealed class RemoteIdentityKeys(HttpClient http, Uri keysUrl, TimeProvide
                     keys[published.KeyId] = key;
                 }
             }
+
+            return true;
         }
         catch (Exception e) when (ServiceDiscoveryExtensions.IsUnreachable(e) || e is System.Text.Json.JsonException or ArgumentException or CryptographicException)
         {
             logger.LogWarning("Could not fetch identity keys from {KeysUrl}: {Error}", keysUrl, e.Message);
+            return false;
         }
     }
 }

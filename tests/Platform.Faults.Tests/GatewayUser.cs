@@ -63,6 +63,13 @@ public sealed class GatewayUser(Uri publicAddress, string name, string password)
         return body;
     }
 
+    /// <summary>The platform's own JSON for the cluster (owner, workers, failure reason).</summary>
+    public async Task<JsonElement> DetailsAsync(string cluster)
+    {
+        var (_, body) = await SendAsync(HttpMethod.Get, $"/api/platform/clusters/{cluster}", null, s => s == HttpStatusCode.OK);
+        return body;
+    }
+
     public async Task<string> StatusAsync(string cluster) => (await GetClusterAsync(cluster)).GetProperty("status").GetString()!;
 
     /// <summary>Waits until the cluster leaves PENDING; returns its state then.</summary>
