@@ -51,15 +51,12 @@ public static class PackageInstaller
 
     private static async Task RunAptAsync(IReadOnlyList<string> arguments, Action<string> say, CancellationToken ct)
     {
-        var environment = new Dictionary<string, string?> { ["DEBIAN_FRONTEND"] = "noninteractive" };
-        await using var apt = ChildProcess.Start(new ChildProcessStartInfo(ExecutableSearch.OnPath("apt-get")!, arguments)
+        var environment = new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" };
+        var apt = await ExternalCommand.RunAsync(ExecutableSearch.OnPath("apt-get")!, arguments, line => say($"  apt-get: {line}"), environment, cancellationToken: ct);
+        if (apt.ExitCode != 0)
         {
-            Environment = environment,
-            Output = line => say($"  apt-get: {line}"),
-        });
-        var exitCode = await apt.Exited.WaitAsync(ct);
-        if (exitCode != 0)
-            throw new InfrastructureException($"apt-get {string.Join(' ', arguments)} failed with exit code {exitCode}.", apt.Tail.Lines);
+            throw new InfrastructureException($"apt-get {string.Join(' ', arguments)} failed with exit code {apt.ExitCode}.", apt.LastLines);
+        }
     }
 
     private static string FedoraName(string debianPackage) => debianPackage == "postgresql" ? "postgresql-server" : debianPackage;

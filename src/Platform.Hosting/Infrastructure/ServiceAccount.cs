@@ -22,10 +22,11 @@ internal static class ServiceAccount
         if (!IsRoot)
             return;
         var chown = ExecutableSearch.OnPath("chown") ?? "/bin/chown";
-        await using var process = ChildProcess.Start(new ChildProcessStartInfo(chown, ["-R", $"{user}:{user}", path]));
-        var exitCode = await process.Exited.WaitAsync(ct);
-        if (exitCode != 0)
-            throw new InfrastructureException($"chown {user} {path} failed with exit code {exitCode}.", process.Tail.Lines);
+        var result = await ExternalCommand.RunAsync(chown, ["-R", $"{user}:{user}", path], cancellationToken: ct);
+        if (result.ExitCode != 0)
+        {
+            throw new InfrastructureException($"chown {user} {path} failed with exit code {result.ExitCode}.", result.LastLines);
+        }
     }
 
     /// <summary>A server running as another user must be able to walk down to its data folder.</summary>

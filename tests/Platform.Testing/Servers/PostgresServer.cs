@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
 
-namespace Platform.Hosting.Infrastructure;
+namespace Platform.Testing.Servers;
 
 /// <summary>
 /// A private PostgreSQL cluster run as our child: the postgres binary itself (not pg_ctl, which daemonizes),

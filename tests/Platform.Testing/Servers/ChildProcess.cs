@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Platform.Hosting.Infrastructure;
+namespace Platform.Testing.Servers;
 
 /// <summary>What to run as a child process, and where its output lines go.</summary>
 public sealed record ChildProcessStartInfo(string FileName, IReadOnlyList<string> Arguments)

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Platform.Hosting.Infrastructure;
+namespace Platform.Testing.Servers;
 
 /// <summary>
 /// A private RabbitMQ node run as our child. Debian's rabbitmq-server script execs erl, which execs

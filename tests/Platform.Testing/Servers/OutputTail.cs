@@ -1,4 +1,4 @@
-namespace Platform.Hosting.Infrastructure;
+namespace Platform.Testing.Servers;
 
 /// <summary>Keeps the last lines a process printed, to explain a failed start.</summary>
 public sealed class OutputTail(int capacity = 30)

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Net;
 
-namespace Platform.Hosting.Infrastructure;
+namespace Platform.Testing.Servers;
 
 /// <summary>A TCP socket in LISTEN state and the processes holding it (from /proc/net/tcp{,6} and /proc/*/fd).</summary>
 public sealed record ListeningSocket(IPAddress Address, int Port, long Inode);

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Platform.Hosting.Infrastructure;
+namespace Platform.Testing.Servers;
 
 /// <summary>
 /// Object storage for local runs, always a real S3 server: MinIO when a <c>minio</c> binary is on PATH, else the npm
