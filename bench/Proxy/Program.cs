@@ -37,6 +37,7 @@ var infrastructure = new InfrastructureFixture();
 await infrastructure.InitializeAsync();
 
 using var certificate = CreateCertificate();
+using Platform.Testing.Servers;
 await using var scheduler = new TlsServer(certificate);
 await using var auth = await Backend.StartAsync(app => app.MapGet("/api/auth/identity", (HttpContext context) =>
 {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Platform.Hosting.Infrastructure;
 using Platform.Testing;
+using Platform.Processes;
 
 namespace Platform.Faults.Tests;
 

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using Platform.Hosting.Infrastructure;
+using Platform.Processes;
+using Platform.Testing.Servers;
 
 namespace Platform.Testing;
 

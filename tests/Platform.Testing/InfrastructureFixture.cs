@@ -1,5 +1,5 @@
-using Platform.Hosting.Infrastructure;
 using Xunit;
+using Platform.Testing.Servers;
 
 namespace Platform.Testing;
 

@@ -1,6 +1,6 @@
 using System.Text.Json;
+using Platform.Processes;
 
-using Platform.Hosting.Infrastructure;
 
 namespace Platform.Testing;
 

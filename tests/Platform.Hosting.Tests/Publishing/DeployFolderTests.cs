@@ -1,6 +1,6 @@
-using Platform.Hosting.Infrastructure;
 using Platform.Hosting.Publishing;
 using Platform.Testing;
+using Platform.Testing.Servers;
 
 namespace Platform.Hosting.Tests.Publishing;
 

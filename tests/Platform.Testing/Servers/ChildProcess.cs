@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Platform.Hosting.Infrastructure;
+using Platform.Processes;
 
 namespace Platform.Testing.Servers;
 

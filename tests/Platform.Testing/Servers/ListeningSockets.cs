@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using Platform.Processes;
 
 namespace Platform.Testing.Servers;
 

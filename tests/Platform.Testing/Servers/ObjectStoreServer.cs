@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
+using Platform.Hosting.Infrastructure;
+using Platform.Processes;
 
 namespace Platform.Testing.Servers;
 
@@ -104,7 +107,8 @@ public sealed class ObjectStoreServer : IAsyncDisposable
     private static async Task<ObjectStoreServer> StartS3rverAsync(IReadOnlyList<string> s3rver, string root, ObjectStoreServerOptions options, CancellationToken ct)
     {
         var port = options.Port == 0 ? FreePort.Pick() : options.Port;
-        var process = S3rver.Start(s3rver, Path.Combine(root, "s3rver"), port, options.Bucket, options.Output);
+        var arguments = S3rver.Arguments(Path.Combine(root, "s3rver"), port.ToString(CultureInfo.InvariantCulture), options.Bucket);
+        var process = ChildProcess.Start(new ChildProcessStartInfo(s3rver[0], [.. s3rver.Skip(1), .. arguments]) { Output = options.Output });
         var server = new ObjectStoreServer(
             $"Endpoint=http://127.0.0.1:{port};AccessKey={S3rver.AccessKey};SecretKey={S3rver.SecretKey};Bucket={options.Bucket}",
             $"s3rver ({string.Join(' ', s3rver)}) on 127.0.0.1:{port}", process, port);

@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using Npgsql;
+using Platform.Hosting.Infrastructure;
+using Platform.Processes;
 
 namespace Platform.Testing.Servers;
 

@@ -2,8 +2,10 @@ using Platform.Hosting.Infrastructure;
 using Platform.Testing;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
+using Platform.Processes;
+using Platform.Testing.Servers;
 
-namespace Platform.Hosting.Tests.Infrastructure;
+namespace Platform.Testing.Tests;
 
 public sealed class RabbitMqServerTests : IDisposable
 {

@@ -1,8 +1,9 @@
 using System.Text.Json.Nodes;
-using Platform.Hosting.Infrastructure;
 using Platform.Testing;
+using Platform.Processes;
+using Platform.Testing.Servers;
 
-namespace Platform.Hosting.Tests.Infrastructure;
+namespace Platform.Testing.Tests;
 
 public sealed class PidFileTests : IDisposable
 {

@@ -1,8 +1,10 @@
 using Npgsql;
 using Platform.Hosting.Infrastructure;
 using Platform.Testing;
+using Platform.Processes;
+using Platform.Testing.Servers;
 
-namespace Platform.Hosting.Tests.Infrastructure;
+namespace Platform.Testing.Tests;
 
 public sealed class PostgresServerTests : IDisposable
 {
