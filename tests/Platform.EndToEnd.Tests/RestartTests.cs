@@ -3,9 +3,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Platform.Hosting;
+using Platform.Processes;
 using Platform.Testing;
 using Xunit.Abstractions;
-using Platform.Processes;
 
 namespace Platform.EndToEnd.Tests;
 

@@ -1,5 +1,5 @@
-using Xunit;
 using Platform.Testing.Servers;
+using Xunit;
 
 namespace Platform.Testing;
 

@@ -41,7 +41,9 @@ public sealed class ContainerRuntime
         foreach (var name in new[] { "docker", "podman" })
         {
             if (ExecutableSearch.OnPath(name) is not { } cli)
+            {
                 continue;
+            }
             // docker info can hang for long when the engine is missing: 15 s without an answer counts as none.
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
             timeout.CancelAfter(TimeSpan.FromSeconds(15));

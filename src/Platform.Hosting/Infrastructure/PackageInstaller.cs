@@ -17,11 +17,20 @@ public static class PackageInstaller
     public static string InstallCommand(string debianPackage)
     {
         if (IsDebian)
+        {
             return Environment.IsPrivilegedProcess ? $"apt-get install -y {debianPackage}" : $"sudo apt-get install -y {debianPackage}";
+        }
+
         if (ExecutableSearch.OnPath("dnf") is not null)
+        {
             return $"sudo dnf install -y {FedoraName(debianPackage)}";
+        }
+
         if (ExecutableSearch.OnPath("brew") is not null)
+        {
             return $"brew install {HomebrewName(debianPackage)}";
+        }
+
         return $"install the '{debianPackage}' package (Debian name) with your system's package manager";
     }
 
@@ -30,7 +39,10 @@ public static class PackageInstaller
     {
         ArgumentNullException.ThrowIfNull(say);
         if (!CanInstall)
+        {
             throw new InfrastructureNotInstalledException($"'{debianPackage}' is not installed.", InstallCommand(debianPackage));
+        }
+
         await Gate.WaitAsync(ct);
         try
         {

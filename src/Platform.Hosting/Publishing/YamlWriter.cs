@@ -70,7 +70,10 @@ internal static class YamlWriter
                 var block = multiline.GetValue<string>();
                 text.Append(block.EndsWith('\n') ? " |\n" : " |-\n");
                 foreach (var line in block.TrimEnd('\n').Split('\n'))
+                {
                     text.Append(' ', indent + 2).Append(line).Append('\n');
+                }
+
                 break;
             default:
                 text.Append(' ').Append(Scalar(value)).Append('\n');

@@ -100,6 +100,26 @@ public sealed class DeployFolderTests : IDisposable
         Assert.DoesNotContain(secretDocuments, d => d.Contains(KubernetesPublisher.OperatorSecretName, StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("auth")]
+    [InlineData("plugins")]
+    public async Task Services_that_load_plugin_packages_get_the_object_store_connection_string_from_the_operator_Secret(string service)
+    {
+        await PublishAsync();
+
+        // Auth loads plugin authenticators from the packages Plugins stores; without the reference it never sees them.
+        var manifest = File.ReadAllText(Path.Combine(output, "base", $"{service}.yaml"));
+        Assert.Contains("""
+                    - name: "ConnectionStrings__objects"
+                      value: "$(PARAMETER_OBJECTS)"
+            """.Replace("\r", "", StringComparison.Ordinal), manifest, StringComparison.Ordinal);
+        Assert.Contains($"""
+                            secretKeyRef:
+                              name: "{KubernetesPublisher.OperatorSecretName}"
+                              key: "objects"
+                """.Replace("\r", "", StringComparison.Ordinal), manifest, StringComparison.Ordinal);
+    }
+
     private async Task PublishAsync() =>
         await RunAsync(AppHostProcess.ExecutablePath, ["--publisher", "manifest", "--output-path", Path.Combine(output, "aspire-manifest.json")]);
 

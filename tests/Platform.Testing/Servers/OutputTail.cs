@@ -3,16 +3,18 @@ namespace Platform.Testing.Servers;
 /// <summary>Keeps the last lines a process printed, to explain a failed start.</summary>
 public sealed class OutputTail(int capacity = 30)
 {
-    private readonly Queue<string> _lines = new();
-    private readonly Lock _gate = new();
+    private readonly Queue<string> lines = new();
+    private readonly Lock gate = new();
 
     public void Add(string line)
     {
-        lock (_gate)
+        lock (gate)
         {
-            _lines.Enqueue(line);
-            while (_lines.Count > capacity)
-                _lines.Dequeue();
+            this.lines.Enqueue(line);
+            while (this.lines.Count > capacity)
+            {
+                this.lines.Dequeue();
+            }
         }
     }
 
@@ -20,8 +22,10 @@ public sealed class OutputTail(int capacity = 30)
     {
         get
         {
-            lock (_gate)
-                return [.. _lines];
+            lock (gate)
+            {
+                return [.. this.lines];
+            }
         }
     }
 
