@@ -15,6 +15,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Platform.Hosting.Infrastructure;
 using Platform.Testing;
+using Platform.Testing.Servers;
 using ClusterRoute = proxy::Platform.Proxy.Routing.ClusterRoute;
 using RouteTable = proxy::Platform.Proxy.Routing.RouteTable;
 
@@ -37,7 +38,6 @@ var infrastructure = new InfrastructureFixture();
 await infrastructure.InitializeAsync();
 
 using var certificate = CreateCertificate();
-using Platform.Testing.Servers;
 await using var scheduler = new TlsServer(certificate);
 await using var auth = await Backend.StartAsync(app => app.MapGet("/api/auth/identity", (HttpContext context) =>
 {
