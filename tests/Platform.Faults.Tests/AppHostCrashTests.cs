@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using Platform.Hosting;
+using Platform.Processes;
 using Platform.Testing;
 using Xunit.Abstractions;
-using Platform.Processes;
 
 namespace Platform.Faults.Tests;
 

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Aspire.Hosting.ApplicationModel;
+using Platform.Processes;
 using Platform.Testing;
 using Xunit.Abstractions;
-using Platform.Processes;
 
 namespace Platform.Faults.Tests;
 
