@@ -33,8 +33,9 @@ var pluginsDb = postgres.AddDatabase("pluginsdb");
 var messaging = builder.AddMessageBroker("messaging");
 var objects = builder.AddObjectStore("objects");
 
+// Auth loads plugin authenticators from the packages in the object store.
 var auth = builder.AddProject<Projects.Platform_Auth>("auth").WithServiceEndpoint()
-    .WithReference(authDb).WaitFor(authDb).WithReference(messaging).WaitFor(messaging)
+    .WithReference(authDb).WaitFor(authDb).WithReference(messaging).WaitFor(messaging).WithReference(objects).WaitFor(objects)
     .WithEnvironment("Proxy__Token", proxyToken).WithEnvironment("Secrets__SealingKey", sealingKey)
     .WithEnvironment("Auth__Admins", admins).WithEnvironment("Auth__Type", authType)
     .WithEnvironment("Auth__Simple__Password", simplePassword).WithEnvironment("Auth__JupyterHub__Url", jupyterHubUrl);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Platform.Hosting.Infrastructure;
 using Platform.Memory.Bench;
+using Platform.Testing.Servers;
 
 // Each service's resident memory as deployed (its Release build, run by `dotnet`, as the AppHost runs it): idle after
 // start-up, then after N requests. Extra runtime settings for an experiment: --env DOTNET_GCgen0size=0x400000 ...

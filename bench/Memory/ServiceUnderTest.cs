@@ -1,4 +1,4 @@
-using Platform.Hosting.Infrastructure;
+using Platform.Testing.Servers;
 
 namespace Platform.Memory.Bench;
 

@@ -15,6 +15,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Platform.Hosting.Infrastructure;
 using Platform.Testing;
+using Platform.Testing.Servers;
 using ClusterRoute = proxy::Platform.Proxy.Routing.ClusterRoute;
 using RouteTable = proxy::Platform.Proxy.Routing.RouteTable;
 

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Platform.Hosting.Infrastructure;
+using Platform.Processes;
 using Platform.Testing;
 using Xunit.Abstractions;
 
@@ -19,14 +19,14 @@ public sealed class PublicPortTests(ITestOutputHelper log) : IDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
     private static readonly TimeSpan Patience = PublicApi.Patience;
 
-    private readonly TestDirectory _directory = new("platform-e2e");
+    private readonly TestDirectory directory = new("platform-e2e");
 
-    public void Dispose() => _directory.Dispose();
+    public void Dispose() => directory.Dispose();
 
     [Fact]
     public async Task A_user_computes_on_a_cluster_through_the_public_port_and_its_routes_follow_the_cluster_across_a_proxy_restart()
     {
-        await using var system = AppHostProcess.Start(Path.Combine(_directory.Path, "data"));
+        await using var system = AppHostProcess.Start(Path.Combine(directory.Path, "data"));
         Process? restartedProxy = null;
         try
         {

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Platform.Hosting;
-using Platform.Hosting.Infrastructure;
+using Platform.Processes;
 using Platform.Testing;
 using Xunit.Abstractions;
 

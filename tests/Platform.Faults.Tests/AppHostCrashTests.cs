@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using Platform.Hosting;
-using Platform.Hosting.Infrastructure;
+using Platform.Processes;
 using Platform.Testing;
 using Xunit.Abstractions;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using Aspire.Hosting.ApplicationModel;
-using Platform.Hosting.Infrastructure;
+using Platform.Processes;
 using Platform.Testing;
 using Xunit.Abstractions;
 

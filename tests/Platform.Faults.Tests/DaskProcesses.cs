@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Platform.Hosting.Infrastructure;
+using Platform.Processes;
 
 namespace Platform.Faults.Tests;
 

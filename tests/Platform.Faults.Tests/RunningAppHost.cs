@@ -5,6 +5,7 @@ using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Platform.Hosting.Infrastructure;
+using Platform.Processes;
 using Platform.Testing;
 
 namespace Platform.Faults.Tests;

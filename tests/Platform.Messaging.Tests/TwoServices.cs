@@ -75,7 +75,7 @@ public sealed class TwoServices : IAsyncLifetime
         return app;
     }
 
-    private static async Task<Platform.Hosting.Infrastructure.RabbitMqServer> SharedBroker()
+    private static async Task<Platform.Testing.Servers.RabbitMqServer> SharedBroker()
     {
         var fixture = new InfrastructureFixture();
         await fixture.InitializeAsync();

@@ -1,6 +1,8 @@
 using System.Text;
 using System.Text.Json;
 using Platform.Hosting.Infrastructure;
+using Platform.Processes;
+using Platform.Testing.Servers;
 
 namespace Platform.Testing;
 
@@ -11,16 +13,16 @@ namespace Platform.Testing;
 /// </summary>
 public sealed class AppHostProcess : IAsyncDisposable
 {
-    private readonly StringBuilder _output = new();
-    private readonly Lock _gate = new();
-    private readonly ChildProcess _process;
-    private readonly FileStream _portBaseLease;
+    private readonly StringBuilder output = new();
+    private readonly Lock gate = new();
+    private readonly ChildProcess process;
+    private readonly FileStream portBaseLease;
 
     private AppHostProcess(string dataDirectory, int portBase, FileStream portBaseLease, IReadOnlyDictionary<string, string?> environment)
     {
         DataDirectory = dataDirectory;
         PortBase = portBase;
-        _portBaseLease = portBaseLease;
+        this.portBaseLease = portBaseLease;
         var variables = new Dictionary<string, string?>
         {
             ["NO_COLOR"] = "1",
@@ -38,15 +40,15 @@ public sealed class AppHostProcess : IAsyncDisposable
             variables[key] = value;
         }
 
-        _process = ChildProcess.Start(new ChildProcessStartInfo("/usr/bin/env", ["--default-signal=INT", ExecutablePath])
+        this.process = ChildProcess.Start(new ChildProcessStartInfo("/usr/bin/env", ["--default-signal=INT", ExecutablePath])
         {
             Environment = variables,
             WorkingDirectory = Path.GetDirectoryName(ExecutablePath),
             Output = line =>
             {
-                lock (_gate)
+                lock (gate)
                 {
-                    _output.AppendLine(line);
+                    output.AppendLine(line);
                 }
             },
         });
@@ -65,16 +67,16 @@ public sealed class AppHostProcess : IAsyncDisposable
 
     public string DataDirectory { get; }
     public int PortBase { get; }
-    public int ProcessId => _process.Id;
-    public Task<int> Exited => _process.Exited;
+    public int ProcessId => this.process.Id;
+    public Task<int> Exited => this.process.Exited;
 
     public string Output
     {
         get
         {
-            lock (_gate)
+            lock (gate)
             {
-                return _output.ToString();
+                return output.ToString();
             }
         }
     }
@@ -114,9 +116,9 @@ public sealed class AppHostProcess : IAsyncDisposable
         using var deadline = new CancellationTokenSource(timeout);
         while (!Output.Contains(text, StringComparison.Ordinal))
         {
-            if (_process.HasExited)
+            if (this.process.HasExited)
             {
-                throw new InvalidOperationException($"The AppHost exited with code {_process.Exited.Result} before printing '{text}'.");
+                throw new InvalidOperationException($"The AppHost exited with code {this.process.Exited.Result} before printing '{text}'.");
             }
 
             try
@@ -137,12 +139,12 @@ public sealed class AppHostProcess : IAsyncDisposable
     /// </summary>
     public IReadOnlyList<int> RunningProcessIds()
     {
-        var monitor = $"{_process.Id}";
+        var monitor = $"{this.process.Id}";
         var dcp = Directory.EnumerateDirectories("/proc")
             .Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0)
             .Where(pid => pid > 0 && ProcessTable.CommandLine(pid) is { Count: > 2 } commandLine
                 && Path.GetFileName(commandLine[0]) == "dcp" && commandLine.SkipWhile(a => a != "--monitor").Skip(1).FirstOrDefault() == monitor);
-        return [.. dcp.Append(_process.Id).SelectMany(pid => ProcessTable.Descendants(pid).Prepend(pid)).Distinct()];
+        return [.. dcp.Append(this.process.Id).SelectMany(pid => ProcessTable.Descendants(pid).Prepend(pid)).Distinct()];
     }
 
     /// <summary>
@@ -154,13 +156,13 @@ public sealed class AppHostProcess : IAsyncDisposable
     {
         var everything = RunningProcessIds();
         var deadline = DateTime.UtcNow + timeout;
-        var sent = toProcessGroup ? UnixSignal.SendToGroup(_process.Id, signal) : UnixSignal.Send(_process.Id, signal);
+        var sent = toProcessGroup ? UnixSignal.SendToGroup(this.process.Id, signal) : UnixSignal.Send(this.process.Id, signal);
         if (!sent)
         {
-            throw new InvalidOperationException($"The AppHost (PID {_process.Id}) was gone before it was signalled.");
+            throw new InvalidOperationException($"The AppHost (PID {this.process.Id}) was gone before it was signalled.");
         }
 
-        await _process.Exited.WaitAsync(timeout);
+        await this.process.Exited.WaitAsync(timeout);
         while (everything.Any(ProcessTable.IsRunning) && DateTime.UtcNow < deadline)
         {
             await Task.Delay(500);
@@ -173,11 +175,11 @@ public sealed class AppHostProcess : IAsyncDisposable
     {
         try
         {
-            await _process.DisposeAsync();
+            await this.process.DisposeAsync();
         }
         finally
         {
-            await _portBaseLease.DisposeAsync();
+            await this.portBaseLease.DisposeAsync();
         }
     }
 

@@ -1,4 +1,4 @@
-using Platform.Hosting.Infrastructure;
+using Platform.Testing.Servers;
 using Xunit;
 
 namespace Platform.Testing;

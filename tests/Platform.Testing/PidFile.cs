@@ -1,6 +1,6 @@
 using System.Text.Json;
+using Platform.Processes;
 
-using Platform.Hosting.Infrastructure;
 
 namespace Platform.Testing;
 
@@ -11,8 +11,8 @@ namespace Platform.Testing;
 /// </summary>
 public sealed class PidFile
 {
-    private readonly Lock _gate = new();
-    private readonly Dictionary<int, Entry> _processes = [];
+    private readonly Lock gate = new();
+    private readonly Dictionary<int, Entry> processes = [];
 
     public PidFile(string path) => Path = path;
 
@@ -21,8 +21,10 @@ public sealed class PidFile
     /// <summary>Writes the file with no processes yet, marking this run as the data folder's owner.</summary>
     public void Claim()
     {
-        lock (_gate)
+        lock (gate)
+        {
             Write();
+        }
     }
 
     /// <summary>
@@ -31,27 +33,27 @@ public sealed class PidFile
     /// </summary>
     public void Record(int processId, int stopSignal = UnixSignal.Terminate)
     {
-        lock (_gate)
+        lock (gate)
         {
-            _processes[processId] = new Entry(processId, [.. ProcessTable.CommandLine(processId)], stopSignal);
+            this.processes[processId] = new Entry(processId, [.. ProcessTable.CommandLine(processId)], stopSignal);
             Write();
         }
     }
 
     public void Forget(int processId)
     {
-        lock (_gate)
+        lock (gate)
         {
-            _processes.Remove(processId);
+            this.processes.Remove(processId);
             Write();
         }
     }
 
     public void Delete()
     {
-        lock (_gate)
+        lock (gate)
         {
-            _processes.Clear();
+            this.processes.Clear();
             File.Delete(Path);
         }
     }
@@ -71,7 +73,10 @@ public sealed class PidFile
     {
         var content = Read(path);
         if (content is null)
+        {
             return [];
+        }
+
         var stopped = new List<int>();
         var ours = new List<int>();
         foreach (var entry in content.Processes)
@@ -91,15 +96,22 @@ public sealed class PidFile
         }
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
         while (stopped.Any(ProcessTable.IsRunning) && DateTime.UtcNow < deadline)
+        {
             await Task.Delay(100, ct);
+        }
+
         foreach (var pid in stopped.Where(ProcessTable.IsRunning))
+        {
             UnixSignal.Send(pid, UnixSignal.Kill);
+        }
         // Each recorded process led its own process group (setsid). A group outliving its leader is still ours
         // (the kernel does not reuse a group's ID while it has members); a reused PID's group is not.
         foreach (var leader in ours)
         {
             foreach (var member in ProcessTable.ProcessGroupMembers(leader))
+            {
                 UnixSignal.Send(member, UnixSignal.Kill);
+            }
         }
         File.Delete(path);
         return stopped;
@@ -108,7 +120,7 @@ public sealed class PidFile
     private void Write()
     {
         var content = new Content(Environment.ProcessId, [.. ProcessTable.CommandLine(Environment.ProcessId)],
-            [.. _processes.Values]);
+            [.. this.processes.Values]);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         var temporary = Path + ".tmp";
         File.WriteAllText(temporary, JsonSerializer.Serialize(content));

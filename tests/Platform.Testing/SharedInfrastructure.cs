@@ -1,4 +1,6 @@
 using Platform.Hosting.Infrastructure;
+using Platform.Processes;
+using Platform.Testing.Servers;
 
 namespace Platform.Testing;
 
@@ -97,7 +99,7 @@ internal sealed class SharedInfrastructure
 
         foreach (var leader in leaders)
         {
-            ProcessGroup.Kill(leader);
+            UnixSignal.KillGroup(leader);
         }
 
         PidFile.Delete();

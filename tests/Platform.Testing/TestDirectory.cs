@@ -26,7 +26,7 @@ public sealed class TestDirectory : IDisposable
         foreach (var folder in Directory.EnumerateDirectories(System.IO.Path.GetTempPath(), "platform-*-*-*"))
         {
             var parts = System.IO.Path.GetFileName(folder).Split('-');
-            if (parts[^1].Length == 8 && int.TryParse(parts[^2], out var owner) && owner != Environment.ProcessId && !Platform.Hosting.Infrastructure.ProcessTable.IsRunning(owner))
+            if (parts[^1].Length == 8 && int.TryParse(parts[^2], out var owner) && owner != Environment.ProcessId && !Platform.Processes.ProcessTable.IsRunning(owner))
             {
                 DeleteQuietly(folder);
             }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using Platform.Processes;
 
 namespace Platform.Clusters.Backends;
 
@@ -42,8 +43,6 @@ public sealed record ProcessLaunch(
 /// </summary>
 public sealed class ClusterProcess
 {
-    private const int SignalTerminate = 15;
-    private const int SignalKill = 9;
     // The log and ready file are opened first: the bind mounts may hide their paths (a data folder under /tmp).
     private const string Launcher = """
         log=$1; ready=$2; tmp=$3; shift 4
@@ -152,7 +151,7 @@ public sealed class ClusterProcess
     /// <summary>SIGTERM to the process group, SIGKILL after <paramref name="grace"/>; returns once the process is gone.</summary>
     public async Task StopAsync(TimeSpan grace, CancellationToken cancellationToken)
     {
-        SignalGroup(SignalTerminate);
+        SignalGroup(UnixSignal.Terminate);
         var deadline = DateTimeOffset.UtcNow + grace;
         while (!HasExited && DateTimeOffset.UtcNow < deadline)
         {
@@ -160,7 +159,7 @@ public sealed class ClusterProcess
         }
 
         // Also after the leader exited: anything it spawned may still be in its group.
-        SignalGroup(SignalKill);
+        SignalGroup(UnixSignal.Kill);
         var killDeadline = DateTimeOffset.UtcNow + TimeSpan.FromSeconds(5);
         while (!HasExited && DateTimeOffset.UtcNow < killDeadline)
         {
@@ -178,7 +177,7 @@ public sealed class ClusterProcess
 
         if (Identity.ProcessId > 1)
         {
-            _ = NativeMethods.kill(-Identity.ProcessId, signal);
+            _ = UnixSignal.SendToGroup(Identity.ProcessId, signal);
         }
     }
 
@@ -186,27 +185,8 @@ public sealed class ClusterProcess
         ReadIdentity(identity.ProcessId) is { } current && current == identity;
 
     /// <summary>PID, start time and boot id of a live (non-zombie) process, from /proc.</summary>
-    public static ProcessIdentity? ReadIdentity(int processId)
-    {
-        string stat;
-        try
-        {
-            stat = File.ReadAllText($"/proc/{processId}/stat");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return null;
-        }
-
-        // The command name is in parentheses and may contain spaces, so fields are counted after the last ')'.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        if (fields[0] is "Z" or "X")
-        {
-            return null;
-        }
-
-        return new ProcessIdentity(processId, long.Parse(fields[19], CultureInfo.InvariantCulture), CurrentBootId.Value);
-    }
+    public static ProcessIdentity? ReadIdentity(int processId) =>
+        ProcessStat.Read(processId) is { IsAlive: true } stat ? new ProcessIdentity(processId, stat.StartTime, CurrentBootId.Value) : null;
 
     /// <summary>
     /// SIGKILLs every process of <paramref name="userId"/> outside the sessions in <paramref name="keep"/> and this
@@ -214,58 +194,24 @@ public sealed class ClusterProcess
     /// </summary>
     public static int KillStrays(int userId, IReadOnlySet<int> keep)
     {
-        var own = NativeMethods.getsid(0);
+        var own = ProcessStat.Read(Environment.ProcessId)?.Session ?? 0;
         var killed = 0;
         // A stray may fork while we look; a few rounds catch its children.
         for (var round = 0; round < 5; round++)
         {
-            var found = 0;
-            foreach (var directory in Directory.EnumerateDirectories("/proc"))
-            {
-                if (!int.TryParse(Path.GetFileName(directory), CultureInfo.InvariantCulture, out var pid)
-                    || OwnerAndSession(pid) is not { } info || info.UserId != userId || info.Session == own || keep.Contains(info.Session))
-                {
-                    continue;
-                }
-
-                found++;
-                if (NativeMethods.kill(pid, SignalKill) == 0)
-                {
-                    killed++;
-                }
-            }
-
-            if (found == 0)
+            var strays = ProcessTable.LiveProcesses()
+                .Where(s => s.Session != own && !keep.Contains(s.Session) && ProcessTable.RealUserId(s.ProcessId) == userId)
+                .ToList();
+            if (strays.Count == 0)
             {
                 break;
             }
 
+            killed += strays.Count(s => UnixSignal.Send(s.ProcessId, UnixSignal.Kill));
             Thread.Sleep(20);
         }
 
         return killed;
-    }
-
-    /// <summary>The real user id and session id of a live process, from /proc.</summary>
-    private static (int UserId, int Session)? OwnerAndSession(int processId)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{processId}/stat");
-            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-            if (fields[0] is "Z" or "X")
-            {
-                return null;
-            }
-
-            var uid = File.ReadLines($"/proc/{processId}/status").First(l => l.StartsWith("Uid:", StringComparison.Ordinal))
-                .Split('\t', StringSplitOptions.RemoveEmptyEntries)[1];
-            return (int.Parse(uid, CultureInfo.InvariantCulture), int.Parse(fields[3], CultureInfo.InvariantCulture));
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or FormatException or IndexOutOfRangeException)
-        {
-            return null;
-        }
     }
 
     /// <summary>Gives a file or folder to an account without following a link there.</summary>
@@ -279,13 +225,7 @@ public sealed class ClusterProcess
 
     private static class NativeMethods
     {
-#pragma warning disable SYSLIB1054 // LibraryImport needs AllowUnsafeBlocks; kill(2) is blittable, so DllImport costs nothing.
-        [DllImport("libc", SetLastError = true)]
-        internal static extern int kill(int pid, int sig);
-
-        [DllImport("libc", SetLastError = true)]
-        internal static extern int getsid(int pid);
-
+#pragma warning disable SYSLIB1054 // LibraryImport needs AllowUnsafeBlocks; lchown(2) is blittable, so DllImport costs nothing.
         [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
         internal static extern int lchown(string path, int owner, int group);
 #pragma warning restore SYSLIB1054

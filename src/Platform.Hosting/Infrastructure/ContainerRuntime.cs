@@ -41,10 +41,23 @@ public sealed class ContainerRuntime
         foreach (var name in new[] { "docker", "podman" })
         {
             if (ExecutableSearch.OnPath(name) is not { } cli)
+            {
                 continue;
-            await using var info = ChildProcess.Start(new ChildProcessStartInfo(cli, ["info"]));
-            if (await info.WaitForExitAsync(TimeSpan.FromSeconds(15), ct) && info.Exited.Result == 0)
-                return new ContainerRuntime(cli);
+            }
+            // docker info can hang for long when the engine is missing: 15 s without an answer counts as none.
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(TimeSpan.FromSeconds(15));
+            try
+            {
+                if ((await ExternalCommand.RunAsync(cli, ["info"], cancellationToken: timeout.Token)).ExitCode == 0)
+                {
+                    return new ContainerRuntime(cli);
+                }
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                continue;
+            }
         }
         return null;
     }

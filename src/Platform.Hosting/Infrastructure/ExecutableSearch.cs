@@ -12,7 +12,9 @@ public static class ExecutableSearch
         {
             var candidate = Path.Combine(directory, name);
             if (IsExecutable(candidate))
+            {
                 return candidate;
+            }
         }
         return null;
     }
@@ -30,7 +32,9 @@ public static class ExecutableSearch
                 .Select(d => Path.Combine(d.Directory, "bin"))
                 .FirstOrDefault();
             if (newest is not null)
+            {
                 return newest;
+            }
         }
         var initdb = OnPath("initdb");
         return initdb is not null && IsExecutable(Path.Combine(Path.GetDirectoryName(initdb)!, "postgres"))
@@ -48,7 +52,10 @@ public static class ExecutableSearch
     public static string? Epmd()
     {
         if (OnPath("epmd") is { } epmd)
+        {
             return epmd;
+        }
+
         const string erlangRoot = "/usr/lib/erlang";
         return Directory.Exists(erlangRoot)
             ? Directory.EnumerateFiles(erlangRoot, "epmd", SearchOption.AllDirectories).FirstOrDefault(IsExecutable)

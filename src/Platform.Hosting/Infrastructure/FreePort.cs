@@ -23,7 +23,9 @@ public static class FreePort
             {
                 var port = Random.Shared.Next(LowestPicked, ceiling);
                 if (IsFree(port))
+                {
                     return port;
+                }
             }
         }
         using var listener = new TcpListener(IPAddress.Loopback, 0);

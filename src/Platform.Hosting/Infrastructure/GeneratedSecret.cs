@@ -14,7 +14,9 @@ public static class GeneratedSecret
         {
             var existing = File.ReadAllText(path).Trim();
             if (existing.Length > 0)
+            {
                 return existing;
+            }
         }
         var secret = RandomNumberGenerator.GetString(Alphabet, 32);
         File.WriteAllText(path, secret);

@@ -17,11 +17,20 @@ public static class PackageInstaller
     public static string InstallCommand(string debianPackage)
     {
         if (IsDebian)
+        {
             return Environment.IsPrivilegedProcess ? $"apt-get install -y {debianPackage}" : $"sudo apt-get install -y {debianPackage}";
+        }
+
         if (ExecutableSearch.OnPath("dnf") is not null)
+        {
             return $"sudo dnf install -y {FedoraName(debianPackage)}";
+        }
+
         if (ExecutableSearch.OnPath("brew") is not null)
+        {
             return $"brew install {HomebrewName(debianPackage)}";
+        }
+
         return $"install the '{debianPackage}' package (Debian name) with your system's package manager";
     }
 
@@ -30,7 +39,10 @@ public static class PackageInstaller
     {
         ArgumentNullException.ThrowIfNull(say);
         if (!CanInstall)
+        {
             throw new InfrastructureNotInstalledException($"'{debianPackage}' is not installed.", InstallCommand(debianPackage));
+        }
+
         await Gate.WaitAsync(ct);
         try
         {
@@ -51,15 +63,12 @@ public static class PackageInstaller
 
     private static async Task RunAptAsync(IReadOnlyList<string> arguments, Action<string> say, CancellationToken ct)
     {
-        var environment = new Dictionary<string, string?> { ["DEBIAN_FRONTEND"] = "noninteractive" };
-        await using var apt = ChildProcess.Start(new ChildProcessStartInfo(ExecutableSearch.OnPath("apt-get")!, arguments)
+        var environment = new Dictionary<string, string> { ["DEBIAN_FRONTEND"] = "noninteractive" };
+        var apt = await ExternalCommand.RunAsync(ExecutableSearch.OnPath("apt-get")!, arguments, line => say($"  apt-get: {line}"), environment, cancellationToken: ct);
+        if (apt.ExitCode != 0)
         {
-            Environment = environment,
-            Output = line => say($"  apt-get: {line}"),
-        });
-        var exitCode = await apt.Exited.WaitAsync(ct);
-        if (exitCode != 0)
-            throw new InfrastructureException($"apt-get {string.Join(' ', arguments)} failed with exit code {exitCode}.", apt.Tail.Lines);
+            throw new InfrastructureException($"apt-get {string.Join(' ', arguments)} failed with exit code {apt.ExitCode}.", apt.LastLines);
+        }
     }
 
     private static string FedoraName(string debianPackage) => debianPackage == "postgresql" ? "postgresql-server" : debianPackage;

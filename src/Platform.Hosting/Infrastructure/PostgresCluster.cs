@@ -1,9 +1,11 @@
+using Platform.Processes;
+
 namespace Platform.Hosting.Infrastructure;
 
 /// <summary>
 /// A private PostgreSQL cluster on disk, made ready to start: initdb with a password generated once and kept beside
 /// it, a stale postmaster.pid cleared, the socket folder owned by the server's user. Whoever runs the server (DCP
-/// for the AppHost, <see cref="PostgresServer"/> for tests) starts it with <see cref="ServerCommand"/>.
+/// for the AppHost, PostgresServer for tests, in Platform.Testing) starts it with <see cref="ServerCommand"/>.
 /// </summary>
 public sealed class PostgresCluster
 {
@@ -79,11 +81,10 @@ public sealed class PostgresCluster
                 "-D", DataDirectory, "-U", SuperUser, $"--pwfile={passwordForInitdb}",
                 "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync",
             ]);
-            await using var initdb = ChildProcess.Start(new ChildProcessStartInfo(fileName, arguments) { Output = output, WorkingDirectory = Root });
-            var exitCode = await initdb.Exited.WaitAsync(ct);
-            if (exitCode != 0)
+            var initdb = await ExternalCommand.RunAsync(fileName, arguments, output, workingDirectory: Root, cancellationToken: ct);
+            if (initdb.ExitCode != 0)
             {
-                throw new InfrastructureException($"initdb failed with exit code {exitCode} for '{DataDirectory}'.", initdb.Tail.Lines);
+                throw new InfrastructureException($"initdb failed with exit code {initdb.ExitCode} for '{DataDirectory}'.", initdb.LastLines);
             }
         }
         finally

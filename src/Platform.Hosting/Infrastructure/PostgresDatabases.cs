@@ -12,7 +12,10 @@ public static class PostgresDatabases
         await using var connection = new NpgsqlConnection(serverConnectionString);
         await connection.OpenAsync(ct);
         if (await ExistsAsync(connection, name, ct))
+        {
             return;
+        }
+
         try
         {
             await using var create = new NpgsqlCommand($"CREATE DATABASE {QuoteIdentifier(name)}", connection);

@@ -43,24 +43,19 @@ public static class S3rver
         return null;
     }
 
-    public static ChildProcess Start(IReadOnlyList<string> command, string dataDirectory, int port, string bucket, Action<string>? output)
+    /// <summary>s3rver's arguments after its command: the data folder, a loopback port and one path-style bucket.</summary>
+    public static IReadOnlyList<string> Arguments(string dataDirectory, string port, string bucket)
     {
-        ArgumentNullException.ThrowIfNull(command);
         Directory.CreateDirectory(dataDirectory);
-        return ChildProcess.Start(new ChildProcessStartInfo(
-            command[0],
-            [
-                .. command.Skip(1),
-                "--directory", dataDirectory,
-                "--address", "127.0.0.1",
-                "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                // Path-style only: a bucket name never becomes a host name to resolve.
-                "--no-vhost-buckets",
-                "--configure-bucket", bucket,
-                "--silent",
-            ])
-        {
-            Output = output,
-        });
+        return
+        [
+            "--directory", dataDirectory,
+            "--address", "127.0.0.1",
+            "--port", port,
+            // Path-style only: a bucket name never becomes a host name to resolve.
+            "--no-vhost-buckets",
+            "--configure-bucket", bucket,
+            "--silent",
+        ];
     }
 }

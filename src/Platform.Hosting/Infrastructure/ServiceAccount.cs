@@ -11,7 +11,10 @@ internal static class ServiceAccount
     public static (string FileName, IReadOnlyList<string> Arguments) Wrap(string user, string fileName, IEnumerable<string> arguments)
     {
         if (!IsRoot)
+        {
             return (fileName, [.. arguments]);
+        }
+
         var setpriv = ExecutableSearch.OnPath("setpriv")
             ?? throw new InfrastructureNotInstalledException("setpriv is needed to run servers as their own user.", "apt-get install -y util-linux");
         return (setpriv, [$"--reuid={user}", $"--regid={user}", "--init-groups", "--", fileName, .. arguments]);
@@ -20,19 +23,26 @@ internal static class ServiceAccount
     public static async Task GiveToAsync(string user, string path, CancellationToken ct)
     {
         if (!IsRoot)
+        {
             return;
+        }
+
         var chown = ExecutableSearch.OnPath("chown") ?? "/bin/chown";
-        await using var process = ChildProcess.Start(new ChildProcessStartInfo(chown, ["-R", $"{user}:{user}", path]));
-        var exitCode = await process.Exited.WaitAsync(ct);
-        if (exitCode != 0)
-            throw new InfrastructureException($"chown {user} {path} failed with exit code {exitCode}.", process.Tail.Lines);
+        var result = await ExternalCommand.RunAsync(chown, ["-R", $"{user}:{user}", path], cancellationToken: ct);
+        if (result.ExitCode != 0)
+        {
+            throw new InfrastructureException($"chown {user} {path} failed with exit code {result.ExitCode}.", result.LastLines);
+        }
     }
 
     /// <summary>A server running as another user must be able to walk down to its data folder.</summary>
     public static void EnsureTraversable(string directory)
     {
         if (!IsRoot)
+        {
             return;
+        }
+
         for (var current = new DirectoryInfo(directory); current is not null; current = current.Parent)
         {
             if ((UnixFile.GetMode(current.FullName) & UnixFileMode.OtherExecute) == 0)

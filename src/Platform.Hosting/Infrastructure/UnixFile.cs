@@ -6,7 +6,9 @@ internal static class UnixFile
     public static void SetMode(string path, UnixFileMode mode)
     {
         if (!OperatingSystem.IsWindows())
+        {
             File.SetUnixFileMode(path, mode);
+        }
     }
 
     public static UnixFileMode GetMode(string path) =>

@@ -1,44 +1,37 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Platform.Hosting.Infrastructure;
 
 namespace Platform.Hosting.ObjectStore;
 
-/// <summary>
-/// The plugin packages' object store, started through <see cref="ObjectStoreServer"/> (its launcher picks the local
-/// server). Its connection string is known once it has started, so it is a value that waits for the start.
-/// </summary>
-public sealed class ObjectStoreResource(string name, string dataDirectory) : Resource(name), IResourceWithConnectionString
+/// <summary>The plugin packages' object store for local runs: s3rver (a real S3 server on node), run by DCP as an executable.</summary>
+public sealed class ObjectStoreResource(string name, IReadOnlyList<string> command, string workingDirectory)
+    : ExecutableResource(name, command[0], workingDirectory), IResourceWithConnectionString
 {
-    private readonly StartedConnectionString connectionString = new(name);
+    internal const string EndpointName = "http";
+    internal const string Bucket = "platform";
 
-    public string DataDirectory { get; } = dataDirectory;
+    /// <summary>What runs before s3rver's own arguments: its launcher, or node with the installed script.</summary>
+    internal IReadOnlyList<string> S3rverCommand { get; } = command;
 
-    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create($"{connectionString}");
+    public EndpointReference PrimaryEndpoint => new(this, EndpointName);
 
-    internal void Started(ObjectStoreServer server) => connectionString.Started.TrySetResult(server.ConnectionString);
-
-    internal void Failed(Exception error) => connectionString.Started.TrySetException(error);
-
-    private sealed class StartedConnectionString(string name) : IValueProvider, IManifestExpressionProvider
-    {
-        public TaskCompletionSource<string> Started { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public string ValueExpression => $"{{{name}.connectionString}}";
-
-        public async ValueTask<string?> GetValueAsync(CancellationToken cancellationToken = default) =>
-            await Started.Task.WaitAsync(cancellationToken);
-    }
+    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
+        $"Endpoint=http://{PrimaryEndpoint.Property(EndpointProperty.Host)}:{PrimaryEndpoint.Property(EndpointProperty.Port)};AccessKey={S3rver.AccessKey};SecretKey={S3rver.SecretKey};Bucket={Bucket}");
 }
 
 public static class ObjectStoreResourceExtensions
 {
+    private const string PortPlaceholder = "<port>";
+
+    // s3rver has no health route: any HTTP answer (an unsigned request is refused) means it serves.
+    private static readonly HttpClient Probe = new() { Timeout = TimeSpan.FromSeconds(2) };
+
     /// <summary>
     /// A configured <c>ConnectionStrings:&lt;name&gt;</c> wins, and a published application is given one (an S3
-    /// endpoint of the cluster's); otherwise the local object store, started with the AppHost.
+    /// endpoint of the cluster's); otherwise s3rver on the data folder, installed first when it is missing.
     /// </summary>
     public static IResourceBuilder<IResourceWithConnectionString> AddObjectStore(this IDistributedApplicationBuilder builder, string name)
     {
@@ -48,44 +41,31 @@ public static class ObjectStoreResourceExtensions
             return builder.AddConnectionString(name);
         }
 
-        S3rverInstallation.EnsureInstalled(builder);
-        var resource = new ObjectStoreResource(name, Path.Combine(InfrastructureChoice.DataDirectory(builder), name));
-        var store = builder.AddResource(resource)
-            .WithInitialState(new CustomResourceSnapshot { ResourceType = "ObjectStore", State = KnownResourceStates.NotStarted, Properties = [] })
+        var command = S3rverInstallation.EnsureInstalled(builder);
+        var root = Path.Combine(InfrastructureChoice.DataDirectory(builder), name);
+        Directory.CreateDirectory(root);
+        var resource = new ObjectStoreResource(name, command, root);
+        return builder.AddResource(resource)
+            .WithEndpoint(scheme: "http", name: ObjectStoreResource.EndpointName)
+            .WithArgs(context =>
+            {
+                foreach (var argument in resource.S3rverCommand.Skip(1).Concat(S3rver.Arguments(Path.Combine(root, "s3rver"), PortPlaceholder, ObjectStoreResource.Bucket)))
+                {
+                    context.Args.Add(argument == PortPlaceholder ? resource.PrimaryEndpoint.Property(EndpointProperty.TargetPort) : argument);
+                }
+            })
+            .WithHealthCheck(RegisterHealthCheck(builder, resource))
             .ExcludeFromManifest();
-
-        // DCP does not run it: the launcher does, from here, and the AppHost stops it on its way out.
-        builder.Eventing.Subscribe<InitializeResourceEvent>(resource, (e, cancellationToken) =>
-        {
-            _ = RunAsync(resource, e.Services, e.Logger, e.Notifications);
-            return Task.CompletedTask;
-        });
-        return store;
     }
 
-    private static async Task RunAsync(ObjectStoreResource resource, IServiceProvider services, ILogger logger, ResourceNotificationService notifications)
+    private static string RegisterHealthCheck(IDistributedApplicationBuilder builder, ObjectStoreResource resource)
     {
-        var lifetime = services.GetRequiredService<IHostApplicationLifetime>();
-        try
+        var key = $"{resource.Name}_answers";
+        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(key, _ => new ProbeHealthCheck(async cancellationToken =>
         {
-            await notifications.PublishUpdateAsync(resource, s => s with { State = KnownResourceStates.Starting });
-            var server = await ObjectStoreServer.StartAsync(
-                new ObjectStoreServerOptions(resource.DataDirectory) { Output = line => logger.LogInformation("{Line}", line) }, lifetime.ApplicationStopping);
-            lifetime.ApplicationStopping.Register(() => server.DisposeAsync().AsTask().GetAwaiter().GetResult());
-            resource.Started(server);
-            logger.LogInformation("Object store: {Description}", server.Description);
-            await notifications.PublishUpdateAsync(resource, s => s with
-            {
-                State = KnownResourceStates.Running,
-                StartTimeStamp = DateTime.UtcNow,
-                Properties = [.. s.Properties, new ResourcePropertySnapshot(CustomResourceKnownProperties.Source, server.Description)],
-            });
-        }
-        catch (Exception e)
-        {
-            resource.Failed(e);
-            logger.LogError(e, "The object store did not start.");
-            await notifications.PublishUpdateAsync(resource, s => s with { State = KnownResourceStates.FailedToStart });
-        }
+            using var response = await Probe.GetAsync(new Uri(resource.PrimaryEndpoint.Url), cancellationToken);
+            return HealthCheckResult.Healthy();
+        }), failureStatus: null, tags: null));
+        return key;
     }
 }

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Configuration;
 
 namespace Platform.Hosting.Publishing;
@@ -41,88 +43,98 @@ public static partial class KubernetesPublisher
         var baseDirectory = Path.Combine(output, "base");
         Directory.CreateDirectory(baseDirectory);
         var files = new List<string> { "namespace.yaml" };
-        File.WriteAllText(Path.Combine(baseDirectory, "namespace.yaml"), YamlWriter.Write(new JsonObject
-        {
-            ["apiVersion"] = "v1",
-            ["kind"] = "Namespace",
-            ["metadata"] = new JsonObject { ["name"] = Namespace },
-        }));
+        Write(Path.Combine(baseDirectory, "namespace.yaml"), new V1Namespace { ApiVersion = "v1", Kind = "Namespace", Metadata = new V1ObjectMeta { Name = Namespace } });
         foreach (var (name, resource) in resources)
         {
-            var documents = resource!["type"]!.GetValue<string>() switch
+            object[] documents = resource!["type"]!.GetValue<string>() switch
             {
                 "container.v0" => Container(model, name, resource.AsObject()),
                 "project.v0" => Project(model, name, resource.AsObject()),
                 _ => [], // parameters and values are resolved where they are used
             };
-            if (documents.Count > 0)
+            if (documents.Length > 0)
             {
                 files.Add($"{name}.yaml");
-                File.WriteAllText(Path.Combine(baseDirectory, $"{name}.yaml"), YamlWriter.WriteDocuments(documents));
+                Write(Path.Combine(baseDirectory, $"{name}.yaml"), documents);
             }
         }
 
         WriteSecrets(baseDirectory, model);
-        File.WriteAllText(Path.Combine(baseDirectory, "kustomization.yaml"), YamlWriter.Write(new JsonObject
+        Write(Path.Combine(baseDirectory, "kustomization.yaml"), new Kustomization
         {
-            ["apiVersion"] = "kustomize.config.k8s.io/v1beta1",
-            ["kind"] = "Kustomization",
-            ["namespace"] = Namespace,
-            ["resources"] = new JsonArray([.. files.Select(f => (JsonNode)f)]),
-            ["secretGenerator"] = new JsonArray(new JsonObject { ["name"] = SecretName, ["envs"] = new JsonArray("secrets.env") }),
-        }));
+            Namespace = Namespace,
+            Resources = files,
+            SecretGenerator = [new SecretGenerator(SecretName, ["secrets.env"])],
+        });
         var pi = Path.Combine(output, "overlays", "pi");
         Directory.CreateDirectory(pi);
-        File.WriteAllText(Path.Combine(pi, "kustomization.yaml"), YamlWriter.Write(PiOverlay(resources.Where(r => r.Value!["type"]!.GetValue<string>() == "project.v0").Select(r => r.Key))));
+        Write(Path.Combine(pi, "kustomization.yaml"), PiOverlay(resources.Where(r => r.Value!["type"]!.GetValue<string>() == "project.v0").Select(r => r.Key)));
     }
 
-    private static List<JsonNode> Container(PublishedModel model, string name, JsonObject resource)
-    {
-        var (port, _) = model.Binding(name);
-        var container = new JsonObject
-        {
-            ["name"] = name,
-            ["image"] = resource["image"]!.GetValue<string>(),
-            ["ports"] = new JsonArray(new JsonObject { ["containerPort"] = port }),
-            ["env"] = model.Environment(resource),
-        };
-        if (resource["args"] is JsonArray args)
-        {
-            container["args"] = new JsonArray([.. args.Select(a => (JsonNode)model.Resolve(a!.GetValue<string>()))]);
-        }
+    private static void Write(string path, params object[] documents) =>
+        File.WriteAllText(path, string.Join("---\n", documents.Select(d => KubernetesYaml.Serialize(d).TrimEnd() + "\n")));
 
+    private static object[] Container(PublishedModel model, string name, JsonObject resource)
+    {
+        var port = model.TargetPort(name);
         var volumes = resource["volumes"]?.AsArray() ?? [];
-        container["volumeMounts"] = new JsonArray([.. volumes.Select((v, i) => (JsonNode)new JsonObject { ["name"] = $"data{i}", ["mountPath"] = v!["target"]!.GetValue<string>() })]);
-        container["readinessProbe"] = new JsonObject { ["tcpSocket"] = new JsonObject { ["port"] = port }, ["periodSeconds"] = 5 };
-        var statefulSet = Workload("StatefulSet", name, container);
-        statefulSet["spec"]!["serviceName"] = name;
-        statefulSet["spec"]!["volumeClaimTemplates"] = new JsonArray([.. volumes.Select((_, i) => (JsonNode)new JsonObject
+        var container = new V1Container
         {
-            ["metadata"] = new JsonObject { ["name"] = $"data{i}" },
-            ["spec"] = new JsonObject
+            Name = name,
+            Image = resource["image"]!.GetValue<string>(),
+            Ports = [new V1ContainerPort { ContainerPort = port }],
+            Env = model.Environment(resource),
+            Args = resource["args"] is JsonArray args ? [.. args.Select(a => model.Resolve(a!.GetValue<string>()))] : null,
+            VolumeMounts = [.. volumes.Select((v, i) => new V1VolumeMount { Name = $"data{i}", MountPath = v!["target"]!.GetValue<string>() })],
+            ReadinessProbe = new V1Probe { TcpSocket = new V1TCPSocketAction { Port = port }, PeriodSeconds = 5 },
+        };
+        var statefulSet = new V1StatefulSet
+        {
+            ApiVersion = "apps/v1",
+            Kind = "StatefulSet",
+            Metadata = Metadata(name),
+            Spec = new V1StatefulSetSpec
             {
-                ["accessModes"] = new JsonArray("ReadWriteOnce"),
-                ["resources"] = new JsonObject { ["requests"] = new JsonObject { ["storage"] = "2Gi" } },
+                Replicas = 1,
+                ServiceName = name,
+                Selector = new V1LabelSelector { MatchLabels = Labels(name) },
+                Template = PodTemplate(name, container),
+                VolumeClaimTemplates = [.. volumes.Select((_, i) => new V1PersistentVolumeClaim
+                {
+                    Metadata = new V1ObjectMeta { Name = $"data{i}" },
+                    Spec = new V1PersistentVolumeClaimSpec
+                    {
+                        AccessModes = ["ReadWriteOnce"],
+                        Resources = new V1VolumeResourceRequirements { Requests = new Dictionary<string, ResourceQuantity> { ["storage"] = new("2Gi") } },
+                    },
+                })],
             },
-        })]);
+        };
         return [statefulSet, Service(name, port, port, external: false)];
     }
 
-    private static List<JsonNode> Project(PublishedModel model, string name, JsonObject resource)
+    private static object[] Project(PublishedModel model, string name, JsonObject resource)
     {
         var environment = model.Environment(resource);
-        environment.Add(Env("ASPNETCORE_URLS", $"http://+:{ProjectPort}"));
-        var container = new JsonObject
+        environment.Add(new V1EnvVar { Name = "ASPNETCORE_URLS", Value = $"http://+:{ProjectPort}" });
+        var container = new V1Container
         {
-            ["name"] = name,
-            ["image"] = $"platform/{name}",
-            ["ports"] = new JsonArray(new JsonObject { ["containerPort"] = ProjectPort }),
-            ["env"] = environment,
-            ["readinessProbe"] = new JsonObject { ["httpGet"] = new JsonObject { ["path"] = "/health", ["port"] = ProjectPort }, ["periodSeconds"] = 10 },
-            ["livenessProbe"] = new JsonObject { ["httpGet"] = new JsonObject { ["path"] = "/alive", ["port"] = ProjectPort }, ["periodSeconds"] = 20, ["initialDelaySeconds"] = 20 },
+            Name = name,
+            Image = $"platform/{name}",
+            Ports = [new V1ContainerPort { ContainerPort = ProjectPort }],
+            Env = environment,
+            ReadinessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = "/health", Port = ProjectPort }, PeriodSeconds = 10 },
+            LivenessProbe = new V1Probe { HttpGet = new V1HTTPGetAction { Path = "/alive", Port = ProjectPort }, PeriodSeconds = 20, InitialDelaySeconds = 20 },
+        };
+        var deployment = new V1Deployment
+        {
+            ApiVersion = "apps/v1",
+            Kind = "Deployment",
+            Metadata = Metadata(name),
+            Spec = new V1DeploymentSpec { Replicas = 1, Selector = new V1LabelSelector { MatchLabels = Labels(name) }, Template = PodTemplate(name, container) },
         };
         var external = resource["bindings"]?.AsObject().Any(b => b.Value!["external"]?.GetValue<bool>() == true) == true;
-        return [Workload("Deployment", name, container), Service(name, external ? 80 : ProjectPort, ProjectPort, external)];
+        return [deployment, Service(name, external ? 80 : ProjectPort, ProjectPort, external)];
     }
 
     /// <summary>Keeps existing values (re-publishing must not change live secrets) and fills in missing ones.</summary>
@@ -147,87 +159,54 @@ public static partial class KubernetesPublisher
         File.WriteAllText(Path.Combine(directory, ".gitignore"), "secrets.env\n");
     }
 
-    private static JsonObject PiOverlay(IEnumerable<string> projects) => new()
+    private static Kustomization PiOverlay(IEnumerable<string> projects) => new()
     {
-        ["apiVersion"] = "kustomize.config.k8s.io/v1beta1",
-        ["kind"] = "Kustomization",
-        ["resources"] = new JsonArray("../../base"),
-        ["images"] = new JsonArray([.. projects.Select(p => (JsonNode)new JsonObject
-        {
-            ["name"] = $"platform/{p}",
-            ["newName"] = $"{PiRegistry}/platform/{p}",
-            ["newTag"] = "latest",
-        })]),
-        ["patches"] = new JsonArray(
+        Resources = ["../../base"],
+        Images = [.. projects.Select(p => new KustomizeImage($"platform/{p}", $"{PiRegistry}/platform/{p}", "latest"))],
+        Patches =
+        [
             OnArm64("Deployment"),
             OnArm64("StatefulSet"),
-            new JsonObject
-            {
-                ["target"] = new JsonObject { ["kind"] = "Deployment" },
-                // A Pi has 4-8 GB for everything: ask for little, cap each service, and use the workstation GC.
-                ["patch"] = """
-                    - op: add
-                      path: /spec/template/spec/containers/0/resources
-                      value: {requests: {cpu: 50m, memory: 96Mi}, limits: {memory: 256Mi}}
-                    - op: add
-                      path: /spec/template/spec/containers/0/env/-
-                      value: {name: DOTNET_gcServer, value: "0"}
-                    """,
-            }),
+            // A Pi has 4-8 GB for everything: ask for little, cap each service, and use the workstation GC.
+            new KustomizePatch(new KustomizeTarget("Deployment"), """
+                - op: add
+                  path: /spec/template/spec/containers/0/resources
+                  value: {requests: {cpu: 50m, memory: 96Mi}, limits: {memory: 256Mi}}
+                - op: add
+                  path: /spec/template/spec/containers/0/env/-
+                  value: {name: DOTNET_gcServer, value: "0"}
+                """),
+        ],
     };
 
-    private static JsonObject OnArm64(string kind) => new()
+    private static KustomizePatch OnArm64(string kind) => new(new KustomizeTarget(kind), """
+        - op: add
+          path: /spec/template/spec/nodeSelector
+          value: {kubernetes.io/arch: arm64}
+        """);
+
+    private static V1PodTemplateSpec PodTemplate(string name, V1Container container) => new()
     {
-        ["target"] = new JsonObject { ["kind"] = kind },
-        ["patch"] = """
-            - op: add
-              path: /spec/template/spec/nodeSelector
-              value: {kubernetes.io/arch: arm64}
-            """,
+        Metadata = new V1ObjectMeta { Labels = Labels(name) },
+        Spec = new V1PodSpec { Containers = [container] },
     };
 
-    private static JsonObject Workload(string kind, string name, JsonObject container) => new()
+    private static V1Service Service(string name, int port, int targetPort, bool external) => new()
     {
-        ["apiVersion"] = "apps/v1",
-        ["kind"] = kind,
-        ["metadata"] = Metadata(name),
-        ["spec"] = new JsonObject
+        ApiVersion = "v1",
+        Kind = "Service",
+        Metadata = Metadata(name),
+        Spec = new V1ServiceSpec
         {
-            ["replicas"] = 1,
-            ["selector"] = new JsonObject { ["matchLabels"] = Labels(name) },
-            ["template"] = new JsonObject
-            {
-                ["metadata"] = new JsonObject { ["labels"] = Labels(name) },
-                ["spec"] = new JsonObject { ["containers"] = new JsonArray(container) },
-            },
+            Type = external ? "LoadBalancer" : "ClusterIP",
+            Selector = Labels(name),
+            Ports = [new V1ServicePort { Name = "main", Port = port, TargetPort = targetPort }],
         },
     };
 
-    private static JsonObject Service(string name, int port, int targetPort, bool external) => new()
-    {
-        ["apiVersion"] = "v1",
-        ["kind"] = "Service",
-        ["metadata"] = Metadata(name),
-        ["spec"] = new JsonObject
-        {
-            ["type"] = external ? "LoadBalancer" : "ClusterIP",
-            ["selector"] = Labels(name),
-            ["ports"] = new JsonArray(new JsonObject { ["name"] = "main", ["port"] = port, ["targetPort"] = targetPort }),
-        },
-    };
+    private static V1ObjectMeta Metadata(string name) => new() { Name = name, Labels = Labels(name) };
 
-    private static JsonObject Metadata(string name) => new() { ["name"] = name, ["labels"] = Labels(name) };
-
-    private static JsonObject Labels(string app) => new() { ["app.kubernetes.io/name"] = app, ["app.kubernetes.io/part-of"] = "platform" };
-
-    internal static JsonObject Env(string name, string value) => new() { ["name"] = name, ["value"] = value };
-
-    /// <summary>Never <c>optional</c>: a pod whose Secret or key is missing does not start, rather than start without it.</summary>
-    internal static JsonObject SecretEnv(string name, string secret, string key) => new()
-    {
-        ["name"] = name,
-        ["valueFrom"] = new JsonObject { ["secretKeyRef"] = new JsonObject { ["name"] = secret, ["key"] = key } },
-    };
+    private static Dictionary<string, string> Labels(string app) => new() { ["app.kubernetes.io/name"] = app, ["app.kubernetes.io/part-of"] = "platform" };
 
     /// <summary>Aspire's expressions: <c>{resource.connectionString}</c>, <c>{param.value}</c>, <c>{resource.bindings.name.host|port|targetPort|url}</c>.</summary>
     [GeneratedRegex(@"\{([A-Za-z0-9-]+)\.([A-Za-z0-9.]+)\}")]
@@ -251,29 +230,31 @@ internal sealed class PublishedModel(JsonObject resources)
     }
 
     /// <summary>The port a resource's first binding listens on inside its pod.</summary>
-    public (int Port, string Scheme) Binding(string name)
-    {
-        var resource = resources[name]!;
-        var binding = resource["bindings"]?.AsObject().FirstOrDefault().Value;
-        var port = binding?["targetPort"]?.GetValue<int>() ?? 8080;
-        return (port, binding?["scheme"]?.GetValue<string>() ?? "http");
-    }
+    public int TargetPort(string name) =>
+        resources[name]!["bindings"]?.AsObject().FirstOrDefault().Value?["targetPort"]?.GetValue<int>() ?? 8080;
 
     /// <summary>Parameters first (as secret references), so Kubernetes can expand $(NAME) in the values after them.</summary>
-    public JsonArray Environment(JsonObject resource)
+    public List<V1EnvVar> Environment(JsonObject resource)
     {
         var variables = resource["env"]?.AsObject().Select(e => (e.Key, Value: e.Value!.GetValue<string>())).ToList() ?? [];
         var parameters = new SortedSet<string>(StringComparer.Ordinal);
-        var resolved = variables.Select(v => (v.Key, Value: Resolve(v.Value, parameters))).ToList();
-        var environment = new JsonArray([.. parameters.Select(p => (JsonNode)KubernetesPublisher.SecretEnv(
-            Variable(p), IsOperatorSupplied(resources[p]!.AsObject()) ? KubernetesPublisher.OperatorSecretName : KubernetesPublisher.SecretName, p))]);
-        foreach (var (key, value) in resolved)
-        {
-            environment.Add(KubernetesPublisher.Env(key, value));
-        }
-
-        return environment;
+        var resolved = variables.Select(v => new V1EnvVar { Name = v.Key, Value = Resolve(v.Value, parameters) }).ToList();
+        return [.. parameters.Select(SecretReference), .. resolved];
     }
+
+    /// <summary>Never <c>optional</c>: a pod whose Secret or key is missing does not start, rather than start without it.</summary>
+    private V1EnvVar SecretReference(string parameter) => new()
+    {
+        Name = Variable(parameter),
+        ValueFrom = new V1EnvVarSource
+        {
+            SecretKeyRef = new V1SecretKeySelector
+            {
+                Name = IsOperatorSupplied(resources[parameter]!.AsObject()) ? KubernetesPublisher.OperatorSecretName : KubernetesPublisher.SecretName,
+                Key = parameter,
+            },
+        },
+    };
 
     public string Resolve(string text) => Resolve(text, new SortedSet<string>(StringComparer.Ordinal));
 

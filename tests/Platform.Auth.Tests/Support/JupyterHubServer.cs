@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Platform.Hosting.Infrastructure;
 using Platform.Testing;
+using Platform.Testing.Servers;
 
 namespace Platform.Auth.Tests.Support;
 

@@ -1,11 +1,13 @@
+using System.Globalization;
 using Platform.Hosting.Infrastructure;
 using Platform.Hosting.ObjectStore;
 using Platform.Testing;
+using Platform.Testing.Servers;
 
 namespace Platform.Hosting.Tests.ObjectStore;
 
 /// <summary>
-/// What the AppHost does on a machine with neither minio nor s3rver: npm ci into tools/s3rver from its lock file.
+/// What the AppHost does on a machine without s3rver: npm ci into tools/s3rver from its lock file.
 /// Run against a copy of the repository's tools/s3rver, so the checkout's own install is never touched.
 /// </summary>
 public sealed class S3rverInstallationTests : IDisposable
@@ -39,7 +41,8 @@ public sealed class S3rverInstallationTests : IDisposable
         var script = Path.Combine(packageFolder, "node_modules", "s3rver", "bin", "s3rver.js");
         Assert.True(File.Exists(script), "npm ci did not install s3rver: " + string.Join('\n', said));
         var port = FreePort.Pick();
-        await using var server = S3rver.Start([ExecutableSearch.OnPath("node")!, script], Path.Combine(directory.Path, "data"), port, "platform", output: null);
+        var arguments = S3rver.Arguments(Path.Combine(directory.Path, "data"), port.ToString(CultureInfo.InvariantCulture), "platform");
+        await using var server = ChildProcess.Start(new ChildProcessStartInfo(ExecutableSearch.OnPath("node")!, [script, .. arguments]));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var answer = await Eventually.GetAsync(
             async () =>

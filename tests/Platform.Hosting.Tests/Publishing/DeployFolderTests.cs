@@ -1,6 +1,8 @@
-using Platform.Hosting.Infrastructure;
+using k8s;
+using k8s.Models;
 using Platform.Hosting.Publishing;
 using Platform.Testing;
+using Platform.Testing.Servers;
 
 namespace Platform.Hosting.Tests.Publishing;
 
@@ -84,21 +86,36 @@ public sealed class DeployFolderTests : IDisposable
         }
 
         // Auth references both without `optional`, so its pod does not start until the operator has created them.
-        var auth = File.ReadAllText(Path.Combine(output, "base", "auth.yaml"));
+        var auth = ServiceContainer("auth");
         foreach (var key in new[] { "simple-password", "sealing-key" })
         {
-            Assert.Contains($"""
-                            secretKeyRef:
-                              name: "{KubernetesPublisher.OperatorSecretName}"
-                              key: "{key}"
-                """.Replace("\r", "", StringComparison.Ordinal), auth, StringComparison.Ordinal);
+            Assert.Contains(auth.Env, e => e.ValueFrom?.SecretKeyRef is { Name: KubernetesPublisher.OperatorSecretName, Optional: null } reference && reference.Key == key);
         }
 
-        Assert.DoesNotContain("optional", auth, StringComparison.Ordinal);
+        Assert.DoesNotContain("optional", File.ReadAllText(Path.Combine(output, "base", "auth.yaml")), StringComparison.Ordinal);
         var pi = await RunAsync("kubectl", ["kustomize", Path.Combine(output, "overlays", "pi")]);
         var secretDocuments = pi.Split("\n---\n").Where(d => d.Contains("kind: Secret", StringComparison.Ordinal));
         Assert.DoesNotContain(secretDocuments, d => d.Contains(KubernetesPublisher.OperatorSecretName, StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("auth")]
+    [InlineData("plugins")]
+    public async Task Services_that_load_plugin_packages_get_the_object_store_connection_string_from_the_operator_Secret(string service)
+    {
+        await PublishAsync();
+
+        // Auth loads plugin authenticators from the packages Plugins stores; without the reference it never sees them.
+        var container = ServiceContainer(service);
+        Assert.Contains(container.Env, e => e is { Name: "ConnectionStrings__objects", Value: "$(PARAMETER_OBJECTS)" });
+        Assert.Contains(container.Env, e => e.Name == "PARAMETER_OBJECTS"
+            && e.ValueFrom?.SecretKeyRef is { Name: KubernetesPublisher.OperatorSecretName, Key: "objects", Optional: null });
+    }
+
+    /// <summary>The one container of a service's Deployment in the published base.</summary>
+    private V1Container ServiceContainer(string service) =>
+        KubernetesYaml.LoadAllFromString(File.ReadAllText(Path.Combine(output, "base", $"{service}.yaml")))
+            .OfType<V1Deployment>().Single().Spec.Template.Spec.Containers.Single();
 
     private async Task PublishAsync() =>
         await RunAsync(AppHostProcess.ExecutablePath, ["--publisher", "manifest", "--output-path", Path.Combine(output, "aspire-manifest.json")]);

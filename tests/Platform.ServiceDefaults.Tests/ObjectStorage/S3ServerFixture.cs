@@ -1,6 +1,6 @@
-using Platform.Hosting.Infrastructure;
 using Platform.ServiceDefaults.ObjectStorage;
 using Platform.Testing;
+using Platform.Testing.Servers;
 
 namespace Platform.ServiceDefaults.Tests.ObjectStorage;
 

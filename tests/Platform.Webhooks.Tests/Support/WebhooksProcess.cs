@@ -1,4 +1,6 @@
 using Platform.Hosting.Infrastructure;
+using Platform.Processes;
+using Platform.Testing.Servers;
 
 namespace Platform.Webhooks.Tests.Support;
 

@@ -1,4 +1,4 @@
-namespace Platform.Hosting.Infrastructure;
+namespace Platform.Testing.Servers;
 
 /// <summary>Where a local PostgreSQL keeps its cluster, password and socket, and which loopback port it takes.</summary>
 public sealed record PostgresServerOptions(string DataDirectory)

@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using Platform.Hosting.Infrastructure;
+using Platform.Processes;
 
-namespace Platform.Hosting.Infrastructure;
+namespace Platform.Testing.Servers;
 
 /// <summary>What to run as a child process, and where its output lines go.</summary>
 public sealed record ChildProcessStartInfo(string FileName, IReadOnlyList<string> Arguments)
@@ -18,22 +20,22 @@ public sealed record ChildProcessStartInfo(string FileName, IReadOnlyList<string
 /// </summary>
 public sealed class ChildProcess : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Process process;
+    private readonly TaskCompletionSource<int> exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private ChildProcess(Process process, OutputTail tail)
     {
-        _process = process;
+        this.process = process;
         Tail = tail;
     }
 
     public int Id { get; private set; }
-    public string FileName => _process.StartInfo.FileName;
+    public string FileName => this.process.StartInfo.FileName;
     public OutputTail Tail { get; }
 
     /// <summary>Completes with the exit code once the process has exited.</summary>
-    public Task<int> Exited => _exited.Task;
-    public bool HasExited => _exited.Task.IsCompleted;
+    public Task<int> Exited => this.exited.Task;
+    public bool HasExited => this.exited.Task.IsCompleted;
 
     public static ChildProcess Start(ChildProcessStartInfo info)
     {
@@ -48,15 +50,25 @@ public sealed class ChildProcess : IAsyncDisposable
             WorkingDirectory = info.WorkingDirectory ?? System.Environment.CurrentDirectory,
         };
         if (setsid is not null)
+        {
             psi.ArgumentList.Add(info.FileName);
+        }
+
         foreach (var argument in info.Arguments)
+        {
             psi.ArgumentList.Add(argument);
+        }
+
         foreach (var (key, value) in info.Environment)
         {
             if (value is null)
+            {
                 psi.Environment.Remove(key);
+            }
             else
+            {
                 psi.Environment[key] = value;
+            }
         }
 
         var tail = new OutputTail(info.TailLines);
@@ -71,7 +83,7 @@ public sealed class ChildProcess : IAsyncDisposable
             // Exit can be seen before the last lines are read, and a failure report needs those lines. Grandchildren
             // that inherited the pipes may keep them open, so the wait for end-of-output is bounded.
             await Task.WhenAny(Task.WhenAll(outputClosed.Task, errorClosed.Task), Task.Delay(500));
-            child._exited.TrySetResult(process.ExitCode);
+            child.exited.TrySetResult(process.ExitCode);
         };
 
         process.Start();
@@ -97,7 +109,7 @@ public sealed class ChildProcess : IAsyncDisposable
     {
         try
         {
-            await _exited.Task.WaitAsync(timeout, ct);
+            await this.exited.Task.WaitAsync(timeout, ct);
             return true;
         }
         catch (TimeoutException)
@@ -113,7 +125,10 @@ public sealed class ChildProcess : IAsyncDisposable
     public async Task StopAsync(TimeSpan grace, int signal = UnixSignal.Terminate, CancellationToken ct = default)
     {
         if (!HasExited)
+        {
             UnixSignal.Send(Id, signal);
+        }
+
         if (!await WaitForExitAsync(grace, ct))
         {
             UnixSignal.Send(Id, UnixSignal.Kill);
@@ -126,13 +141,18 @@ public sealed class ChildProcess : IAsyncDisposable
     public void KillLeftovers()
     {
         foreach (var pid in ProcessTable.ProcessGroupMembers(Id))
+        {
             UnixSignal.Send(pid, UnixSignal.Kill);
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
         if (!HasExited)
+        {
             await StopAsync(TimeSpan.FromSeconds(10));
-        _process.Dispose();
+        }
+
+        this.process.Dispose();
     }
 }

@@ -1,6 +1,9 @@
 using System.Diagnostics;
+using System.Globalization;
+using Platform.Hosting.Infrastructure;
+using Platform.Processes;
 
-namespace Platform.Hosting.Infrastructure;
+namespace Platform.Testing.Servers;
 
 /// <summary>
 /// Object storage for local runs, always a real S3 server: MinIO when a <c>minio</c> binary is on PATH, else the npm
@@ -11,13 +14,13 @@ public sealed class ObjectStoreServer : IAsyncDisposable
 {
     private const string AccessKey = "platform";
 
-    private readonly ChildProcess? _process;
+    private readonly ChildProcess? process;
 
     private ObjectStoreServer(string connectionString, string description, ChildProcess? server, int port)
     {
         ConnectionString = connectionString;
         Description = description;
-        _process = server;
+        this.process = server;
         Port = port;
     }
 
@@ -26,15 +29,15 @@ public sealed class ObjectStoreServer : IAsyncDisposable
 
     public string Description { get; }
 
-    public bool IsFolder => _process is null;
+    public bool IsFolder => this.process is null;
 
     /// <summary>0 for the folder store.</summary>
     public int Port { get; }
 
     /// <summary>0 for the folder store.</summary>
-    public int ProcessId => _process?.Id ?? 0;
+    public int ProcessId => this.process?.Id ?? 0;
 
-    public IReadOnlyList<string> RecentOutput => _process?.Tail.Lines ?? [];
+    public IReadOnlyList<string> RecentOutput => this.process?.Tail.Lines ?? [];
 
     public static async Task<ObjectStoreServer> StartAsync(ObjectStoreServerOptions options, CancellationToken ct = default)
     {
@@ -50,9 +53,15 @@ public sealed class ObjectStoreServer : IAsyncDisposable
         // The AppHost runs the store itself (not DCP): an AppHost that was killed left it running on this data.
         await StopLeftoversAsync([Path.Combine(root, "data"), Path.Combine(root, "s3rver")], ct);
         if (ExecutableSearch.OnPath("minio") is { } minio)
+        {
             return await StartMinioAsync(minio, root, options, ct);
+        }
+
         if (S3rver.Locate() is { } s3rver)
+        {
             return await StartS3rverAsync(s3rver, root, options, ct);
+        }
+
         throw new InfrastructureNotInstalledException(
             "No S3 server: neither a minio binary on PATH nor s3rver (PATH or tools/s3rver) was found.", S3rver.InstallCommand);
     }
@@ -65,25 +74,37 @@ public sealed class ObjectStoreServer : IAsyncDisposable
             .Where(pid => pid > 0 && pid != Environment.ProcessId && ProcessTable.CommandLine(pid).Any(a => dataFolders.Contains(a)))
             .ToList();
         foreach (var pid in leftovers)
+        {
             UnixSignal.Send(pid, UnixSignal.Terminate);
+        }
+
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
         while (leftovers.Any(ProcessTable.IsRunning) && DateTime.UtcNow < deadline)
+        {
             await Task.Delay(100, ct);
+        }
+
         foreach (var pid in leftovers.Where(ProcessTable.IsRunning))
+        {
             UnixSignal.Send(pid, UnixSignal.Kill);
+        }
     }
 
     public async Task StopAsync(CancellationToken ct = default)
     {
-        if (_process is not null)
-            await _process.StopAsync(TimeSpan.FromSeconds(15), UnixSignal.Terminate, ct);
+        if (this.process is not null)
+        {
+            await this.process.StopAsync(TimeSpan.FromSeconds(15), UnixSignal.Terminate, ct);
+        }
     }
 
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
-        if (_process is not null)
-            await _process.DisposeAsync();
+        if (this.process is not null)
+        {
+            await this.process.DisposeAsync();
+        }
     }
 
     private static async Task<ObjectStoreServer> StartMinioAsync(string minio, string root, ObjectStoreServerOptions options, CancellationToken ct)
@@ -104,7 +125,8 @@ public sealed class ObjectStoreServer : IAsyncDisposable
     private static async Task<ObjectStoreServer> StartS3rverAsync(IReadOnlyList<string> s3rver, string root, ObjectStoreServerOptions options, CancellationToken ct)
     {
         var port = options.Port == 0 ? FreePort.Pick() : options.Port;
-        var process = S3rver.Start(s3rver, Path.Combine(root, "s3rver"), port, options.Bucket, options.Output);
+        var arguments = S3rver.Arguments(Path.Combine(root, "s3rver"), port.ToString(CultureInfo.InvariantCulture), options.Bucket);
+        var process = ChildProcess.Start(new ChildProcessStartInfo(s3rver[0], [.. s3rver.Skip(1), .. arguments]) { Output = options.Output });
         var server = new ObjectStoreServer(
             $"Endpoint=http://127.0.0.1:{port};AccessKey={S3rver.AccessKey};SecretKey={S3rver.SecretKey};Bucket={options.Bucket}",
             $"s3rver ({string.Join(' ', s3rver)}) on 127.0.0.1:{port}", process, port);
@@ -114,14 +136,17 @@ public sealed class ObjectStoreServer : IAsyncDisposable
 
     private async Task<ObjectStoreServer> WaitUntilReadyAsync(string name, string probePath, TimeSpan startTimeout, CancellationToken ct)
     {
-        var process = _process!;
+        var process = this.process!;
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var stopwatch = Stopwatch.StartNew();
         var anyAnswer = probePath == "/";
         while (true)
         {
             if (process.HasExited)
+            {
                 throw new InfrastructureException($"{name} exited with code {process.Exited.Result} before becoming ready on port {Port}.", process.Tail.Lines);
+            }
+
             if (stopwatch.Elapsed > startTimeout)
             {
                 await StopAsync(CancellationToken.None);
@@ -131,7 +156,9 @@ public sealed class ObjectStoreServer : IAsyncDisposable
             {
                 using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{Port}{probePath}"), ct);
                 if (anyAnswer || response.IsSuccessStatusCode)
+                {
                     return this;
+                }
             }
             catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !ct.IsCancellationRequested)
             {

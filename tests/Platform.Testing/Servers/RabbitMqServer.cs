@@ -1,6 +1,8 @@
 using System.Diagnostics;
+using Platform.Hosting.Infrastructure;
+using Platform.Processes;
 
-namespace Platform.Hosting.Infrastructure;
+namespace Platform.Testing.Servers;
 
 /// <summary>
 /// A private RabbitMQ node run as our child. Debian's rabbitmq-server script execs erl, which execs
@@ -13,39 +15,39 @@ public sealed class RabbitMqServer : IAsyncDisposable
     private const string UserName = RabbitMqNode.UserName;
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(30);
 
-    private readonly RabbitMqServerOptions _options;
-    private readonly RabbitMqNode _node;
-    private readonly int _epmdPort;
-    private readonly int _distributionPort;
-    private ChildProcess? _epmd;
-    private ChildProcess? _broker;
+    private readonly RabbitMqServerOptions options;
+    private readonly RabbitMqNode node;
+    private readonly int epmdPort;
+    private readonly int distributionPort;
+    private ChildProcess? epmd;
+    private ChildProcess? broker;
 
     private RabbitMqServer(RabbitMqServerOptions options, RabbitMqNode node, int port)
     {
-        _options = options;
-        _node = node;
+        this.options = options;
+        this.node = node;
         Port = port;
-        _epmdPort = FreePort.Pick();
-        _distributionPort = FreePort.Pick();
+        epmdPort = FreePort.Pick();
+        distributionPort = FreePort.Pick();
     }
 
     public int Port { get; }
 
     /// <summary>The Erlang VM (beam.smp) running the broker.</summary>
-    public int ProcessId => _broker?.Id ?? 0;
+    public int ProcessId => this.broker?.Id ?? 0;
 
     /// <summary>The node's private epmd (Erlang port mapper).</summary>
-    public int EpmdProcessId => _epmd?.Id ?? 0;
+    public int EpmdProcessId => this.epmd?.Id ?? 0;
 
-    public string ConnectionString => _node.ConnectionString("127.0.0.1", Port);
+    public string ConnectionString => this.node.ConnectionString("127.0.0.1", Port);
     public string UserNameForClients => UserName;
-    public string Password => _node.Password;
+    public string Password => this.node.Password;
     public string NodeName => RabbitMqNode.NodeName;
-    public string DataDirectory => _node.Root;
+    public string DataDirectory => this.node.Root;
     public TimeSpan StartupTime { get; private set; }
 
     /// <summary>Broker output so far, newest last (the last 30 lines).</summary>
-    public IReadOnlyList<string> RecentOutput => _broker?.Tail.Lines ?? [];
+    public IReadOnlyList<string> RecentOutput => this.broker?.Tail.Lines ?? [];
 
     public static async Task<RabbitMqServer> StartAsync(RabbitMqServerOptions options, CancellationToken ct = default)
     {
@@ -61,8 +63,11 @@ public sealed class RabbitMqServer : IAsyncDisposable
     /// <summary>Starts the node again after <see cref="StopAsync"/>: same ports, same data, same credentials.</summary>
     public async Task StartAgainAsync(CancellationToken ct = default)
     {
-        if (_broker is { HasExited: false })
-            throw new InvalidOperationException($"RabbitMQ on port {Port} is already running (PID {_broker.Id}).");
+        if (this.broker is { HasExited: false })
+        {
+            throw new InvalidOperationException($"RabbitMQ on port {Port} is already running (PID {this.broker.Id}).");
+        }
+
         var stopwatch = Stopwatch.StartNew();
         try
         {
@@ -84,10 +89,10 @@ public sealed class RabbitMqServer : IAsyncDisposable
     /// </summary>
     public async Task StopAsync(CancellationToken ct = default)
     {
-        var broker = _broker;
-        var epmd = _epmd;
-        _broker = null;
-        _epmd = null;
+        var broker = this.broker;
+        var epmd = this.epmd;
+        this.broker = null;
+        this.epmd = null;
         await Task.WhenAll(StopAsync(broker, ShutdownGrace, ct), StopAsync(epmd, TimeSpan.FromSeconds(5), ct));
     }
 
@@ -96,52 +101,64 @@ public sealed class RabbitMqServer : IAsyncDisposable
     private static async Task StopAsync(ChildProcess? process, TimeSpan grace, CancellationToken ct)
     {
         if (process is null)
+        {
             return;
+        }
+
         await process.StopAsync(grace, UnixSignal.Terminate, ct);
         await process.DisposeAsync();
     }
 
     private async Task StartEpmdAsync(CancellationToken ct)
     {
-        _epmd = ChildProcess.Start(new ChildProcessStartInfo(_node.EpmdPath, RabbitMqNode.EpmdArguments(_epmdPort.ToString()))
+        this.epmd = ChildProcess.Start(new ChildProcessStartInfo(this.node.EpmdPath, RabbitMqNode.EpmdArguments(epmdPort.ToString()))
         {
-            Environment = new Dictionary<string, string?> { ["ERL_EPMD_PORT"] = _epmdPort.ToString(), ["ERL_EPMD_ADDRESS"] = "127.0.0.1" },
-            Output = _options.Output is { } output ? line => output($"epmd: {line}") : null,
+            Environment = new Dictionary<string, string?> { ["ERL_EPMD_PORT"] = epmdPort.ToString(), ["ERL_EPMD_ADDRESS"] = "127.0.0.1" },
+            Output = this.options.Output is { } output ? line => output($"epmd: {line}") : null,
         });
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!await FreePort.AcceptsConnectionsAsync(_epmdPort, ct))
+        while (!await FreePort.AcceptsConnectionsAsync(epmdPort, ct))
         {
-            if (_epmd.HasExited)
-                throw new InfrastructureException($"epmd exited with code {_epmd.Exited.Result} before listening on port {_epmdPort}.", _epmd.Tail.Lines);
+            if (this.epmd.HasExited)
+            {
+                throw new InfrastructureException($"epmd exited with code {this.epmd.Exited.Result} before listening on port {epmdPort}.", this.epmd.Tail.Lines);
+            }
+
             if (DateTime.UtcNow > deadline)
-                throw new InfrastructureException($"epmd did not listen on port {_epmdPort} within 10 s.", _epmd.Tail.Lines);
+            {
+                throw new InfrastructureException($"epmd did not listen on port {epmdPort} within 10 s.", this.epmd.Tail.Lines);
+            }
+
             await Task.Delay(50, ct);
         }
     }
 
     private async Task StartBrokerAsync(CancellationToken ct)
     {
-        _broker = ChildProcess.Start(new ChildProcessStartInfo(_node.ServerScript, [])
+        this.broker = ChildProcess.Start(new ChildProcessStartInfo(this.node.ServerScript, [])
         {
-            Environment = _node.BrokerEnvironment(Port.ToString(), _distributionPort.ToString(), _epmdPort.ToString()).ToDictionary(kv => kv.Key, kv => (string?)kv.Value),
-            Output = _options.Output,
-            WorkingDirectory = _node.Root,
+            Environment = this.node.BrokerEnvironment(Port.ToString(), distributionPort.ToString(), epmdPort.ToString()).ToDictionary(kv => kv.Key, kv => (string?)kv.Value),
+            Output = this.options.Output,
+            WorkingDirectory = this.node.Root,
         });
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(_options.StartTimeout);
+        timeout.CancelAfter(this.options.StartTimeout);
         try
         {
             while (!await AmqpProbe.AnswersAsync("127.0.0.1", Port, timeout.Token))
             {
-                if (_broker.HasExited)
-                    throw new InfrastructureException($"RabbitMQ exited with code {_broker.Exited.Result} before accepting AMQP connections on port {Port}.", _broker.Tail.Lines);
+                if (this.broker.HasExited)
+                {
+                    throw new InfrastructureException($"RabbitMQ exited with code {this.broker.Exited.Result} before accepting AMQP connections on port {Port}.", this.broker.Tail.Lines);
+                }
+
                 await Task.Delay(250, timeout.Token);
             }
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw new InfrastructureException($"RabbitMQ did not accept AMQP connections on port {Port} within {_options.StartTimeout.TotalSeconds:0} s.", _broker.Tail.Lines);
+            throw new InfrastructureException($"RabbitMQ did not accept AMQP connections on port {Port} within {this.options.StartTimeout.TotalSeconds:0} s.", this.broker.Tail.Lines);
         }
     }
 }

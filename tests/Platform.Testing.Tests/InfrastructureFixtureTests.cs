@@ -2,7 +2,7 @@ using Npgsql;
 using Platform.Hosting.Infrastructure;
 using Platform.Testing;
 
-namespace Platform.Hosting.Tests.Infrastructure;
+namespace Platform.Testing.Tests;
 
 public sealed class InfrastructureFixtureTests(InfrastructureFixture infrastructure) : IClassFixture<InfrastructureFixture>
 {

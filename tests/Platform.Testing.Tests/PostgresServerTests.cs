@@ -1,17 +1,19 @@
 using Npgsql;
 using Platform.Hosting.Infrastructure;
+using Platform.Processes;
 using Platform.Testing;
+using Platform.Testing.Servers;
 
-namespace Platform.Hosting.Tests.Infrastructure;
+namespace Platform.Testing.Tests;
 
 public sealed class PostgresServerTests : IDisposable
 {
-    private readonly TestDirectory _directory = new("postgres");
+    private readonly TestDirectory directory = new("postgres");
 
     [Fact]
     public async Task Started_server_accepts_password_connections_on_loopback()
     {
-        await using var server = await PostgresServer.StartAsync(new PostgresServerOptions(_directory.Path));
+        await using var server = await PostgresServer.StartAsync(new PostgresServerOptions(directory.Path));
 
         await using var connection = new NpgsqlConnection(server.GetConnectionString());
         await connection.OpenAsync();
@@ -25,7 +27,7 @@ public sealed class PostgresServerTests : IDisposable
     [Fact]
     public async Task Wrong_password_is_refused()
     {
-        await using var server = await PostgresServer.StartAsync(new PostgresServerOptions(_directory.Path));
+        await using var server = await PostgresServer.StartAsync(new PostgresServerOptions(directory.Path));
         var wrong = new NpgsqlConnectionStringBuilder(server.GetConnectionString()) { Password = "not-the-password" };
 
         await using var connection = new NpgsqlConnection(wrong.ConnectionString);
@@ -36,7 +38,7 @@ public sealed class PostgresServerTests : IDisposable
     [Fact]
     public async Task Creating_a_database_is_idempotent_and_the_database_is_usable()
     {
-        await using var server = await PostgresServer.StartAsync(new PostgresServerOptions(_directory.Path));
+        await using var server = await PostgresServer.StartAsync(new PostgresServerOptions(directory.Path));
 
         await Task.WhenAll(server.CreateDatabaseAsync("authdb"), server.CreateDatabaseAsync("authdb"));
         await server.CreateDatabaseAsync("authdb");
@@ -50,7 +52,7 @@ public sealed class PostgresServerTests : IDisposable
     [Fact]
     public async Task Stopping_the_server_leaves_no_process_behind()
     {
-        var server = await PostgresServer.StartAsync(new PostgresServerOptions(_directory.Path));
+        var server = await PostgresServer.StartAsync(new PostgresServerOptions(directory.Path));
         var postmaster = server.ProcessId;
         var backends = ProcessTable.Descendants(postmaster);
         Assert.NotEmpty(backends); // checkpointer, walwriter, ...: the test would prove nothing without them
@@ -65,13 +67,13 @@ public sealed class PostgresServerTests : IDisposable
     public async Task A_restart_on_the_same_data_keeps_databases_and_password()
     {
         string firstConnectionString;
-        await using (var first = await PostgresServer.StartAsync(new PostgresServerOptions(_directory.Path)))
+        await using (var first = await PostgresServer.StartAsync(new PostgresServerOptions(directory.Path)))
         {
             await first.CreateDatabaseAsync("kept");
             firstConnectionString = first.GetConnectionString("kept");
         }
 
-        await using var second = await PostgresServer.StartAsync(new PostgresServerOptions(_directory.Path));
+        await using var second = await PostgresServer.StartAsync(new PostgresServerOptions(directory.Path));
 
         Assert.True(await second.DatabaseExistsAsync("kept"));
         var password = new NpgsqlConnectionStringBuilder(firstConnectionString).Password;
@@ -81,13 +83,13 @@ public sealed class PostgresServerTests : IDisposable
     [Fact]
     public async Task A_server_killed_without_cleanup_does_not_block_the_next_start()
     {
-        var crashed = await PostgresServer.StartAsync(new PostgresServerOptions(_directory.Path));
+        var crashed = await PostgresServer.StartAsync(new PostgresServerOptions(directory.Path));
         var port = crashed.Port;
         UnixSignal.Send(crashed.ProcessId, UnixSignal.Kill);
         await WaitUntilGoneAsync(crashed.ProcessId);
-        Assert.True(File.Exists(Path.Combine(_directory.Path, "pgdata", "postmaster.pid")));
+        Assert.True(File.Exists(Path.Combine(directory.Path, "pgdata", "postmaster.pid")));
 
-        await using var next = await PostgresServer.StartAsync(new PostgresServerOptions(_directory.Path) { Port = port });
+        await using var next = await PostgresServer.StartAsync(new PostgresServerOptions(directory.Path) { Port = port });
 
         await using var connection = new NpgsqlConnection(next.GetConnectionString());
         await connection.OpenAsync();
@@ -102,18 +104,20 @@ public sealed class PostgresServerTests : IDisposable
         var port = ((System.Net.IPEndPoint)occupant.LocalEndpoint).Port;
 
         var error = await Assert.ThrowsAsync<InfrastructureException>(
-            () => PostgresServer.StartAsync(new PostgresServerOptions(_directory.Path) { Port = port }));
+            () => PostgresServer.StartAsync(new PostgresServerOptions(directory.Path) { Port = port }));
 
         Assert.Contains(port.ToString(), error.Message);
         Assert.Contains(error.RecentOutput, line => line.Contains("could not bind", StringComparison.OrdinalIgnoreCase));
     }
 
-    public void Dispose() => _directory.Dispose();
+    public void Dispose() => directory.Dispose();
 
     private static async Task WaitUntilGoneAsync(int pid)
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         while (ProcessTable.IsRunning(pid))
+        {
             await Task.Delay(50, timeout.Token);
+        }
     }
 }

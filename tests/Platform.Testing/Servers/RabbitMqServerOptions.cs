@@ -1,4 +1,4 @@
-namespace Platform.Hosting.Infrastructure;
+namespace Platform.Testing.Servers;
 
 /// <summary>Where a local RabbitMQ node keeps its database, config and logs, and which loopback port AMQP takes.</summary>
 public sealed record RabbitMqServerOptions(string DataDirectory)

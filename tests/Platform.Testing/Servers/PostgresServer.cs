@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using Npgsql;
+using Platform.Hosting.Infrastructure;
+using Platform.Processes;
 
-namespace Platform.Hosting.Infrastructure;
+namespace Platform.Testing.Servers;
 
 /// <summary>
 /// A private PostgreSQL cluster run as our child: the postgres binary itself (not pg_ctl, which daemonizes),
@@ -12,24 +14,24 @@ public sealed class PostgresServer : IAsyncDisposable
     private const string SuperUser = PostgresCluster.SuperUser;
     private static readonly TimeSpan ShutdownGrace = TimeSpan.FromSeconds(30);
 
-    private readonly PostgresServerOptions _options;
-    private readonly string _password;
-    private ChildProcess? _process;
+    private readonly PostgresServerOptions options;
+    private readonly string password;
+    private ChildProcess? process;
 
     private PostgresServer(PostgresServerOptions options, string password, int port)
     {
-        _options = options;
-        _password = password;
+        this.options = options;
+        this.password = password;
         Port = port;
     }
 
     public int Port { get; }
-    public int ProcessId => _process?.Id ?? 0;
-    public string DataDirectory => Path.GetFullPath(_options.DataDirectory);
+    public int ProcessId => this.process?.Id ?? 0;
+    public string DataDirectory => Path.GetFullPath(this.options.DataDirectory);
     public TimeSpan StartupTime { get; private set; }
 
     /// <summary>Server output so far, newest last (the last 30 lines).</summary>
-    public IReadOnlyList<string> RecentOutput => _process?.Tail.Lines ?? [];
+    public IReadOnlyList<string> RecentOutput => this.process?.Tail.Lines ?? [];
 
     public static async Task<PostgresServer> StartAsync(PostgresServerOptions options, CancellationToken ct = default)
     {
@@ -58,7 +60,7 @@ public sealed class PostgresServer : IAsyncDisposable
             Host = "127.0.0.1",
             Port = Port,
             Username = SuperUser,
-            Password = _password,
+            Password = this.password,
             Database = database,
         }.ConnectionString;
 
@@ -72,11 +74,14 @@ public sealed class PostgresServer : IAsyncDisposable
     /// <summary>Fast shutdown (SIGINT: disconnects clients, then checkpoints), SIGKILL if it hangs; waits for exit.</summary>
     public async Task StopAsync(CancellationToken ct = default)
     {
-        if (_process is null)
+        if (this.process is null)
+        {
             return;
-        await _process.StopAsync(ShutdownGrace, UnixSignal.Interrupt, ct);
-        await _process.DisposeAsync();
-        _process = null; // a stopped server has no PID: the number may soon belong to another process
+        }
+
+        await this.process.StopAsync(ShutdownGrace, UnixSignal.Interrupt, ct);
+        await this.process.DisposeAsync();
+        this.process = null; // a stopped server has no PID: the number may soon belong to another process
     }
 
     public async ValueTask DisposeAsync() => await StopAsync();
@@ -84,15 +89,18 @@ public sealed class PostgresServer : IAsyncDisposable
     private async Task LaunchAsync(PostgresCluster cluster, CancellationToken ct)
     {
         var (fileName, arguments) = cluster.ServerCommand(Port.ToString());
-        _process = ChildProcess.Start(new ChildProcessStartInfo(fileName, arguments) { Output = _options.Output, WorkingDirectory = cluster.Root });
+        this.process = ChildProcess.Start(new ChildProcessStartInfo(fileName, arguments) { Output = this.options.Output, WorkingDirectory = cluster.Root });
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(_options.StartTimeout);
+        timeout.CancelAfter(this.options.StartTimeout);
         var probe = new NpgsqlConnectionStringBuilder(GetConnectionString()) { Pooling = false, Timeout = 2 }.ConnectionString;
         while (true)
         {
-            if (_process.HasExited)
-                throw new InfrastructureException($"PostgreSQL exited with code {_process.Exited.Result} before accepting connections on port {Port}.", _process.Tail.Lines);
+            if (this.process.HasExited)
+            {
+                throw new InfrastructureException($"PostgreSQL exited with code {this.process.Exited.Result} before accepting connections on port {Port}.", this.process.Tail.Lines);
+            }
+
             try
             {
                 await using var connection = new NpgsqlConnection(probe);
@@ -105,7 +113,7 @@ public sealed class PostgresServer : IAsyncDisposable
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                throw new InfrastructureException($"PostgreSQL did not accept connections on port {Port} within {_options.StartTimeout.TotalSeconds:0} s.", _process.Tail.Lines);
+                throw new InfrastructureException($"PostgreSQL did not accept connections on port {Port} within {this.options.StartTimeout.TotalSeconds:0} s.", this.process.Tail.Lines);
             }
             try
             {
@@ -113,7 +121,7 @@ public sealed class PostgresServer : IAsyncDisposable
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
-                throw new InfrastructureException($"PostgreSQL did not accept connections on port {Port} within {_options.StartTimeout.TotalSeconds:0} s.", _process.Tail.Lines);
+                throw new InfrastructureException($"PostgreSQL did not accept connections on port {Port} within {this.options.StartTimeout.TotalSeconds:0} s.", this.process.Tail.Lines);
             }
         }
     }

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Net;
+using Platform.Processes;
 
-namespace Platform.Hosting.Infrastructure;
+namespace Platform.Testing.Servers;
 
 /// <summary>A TCP socket in LISTEN state and the processes holding it (from /proc/net/tcp{,6} and /proc/*/fd).</summary>
 public sealed record ListeningSocket(IPAddress Address, int Port, long Inode);
@@ -17,12 +18,18 @@ public static class ListeningSockets
         foreach (var file in new[] { "/proc/net/tcp", "/proc/net/tcp6" })
         {
             if (!File.Exists(file))
+            {
                 continue;
+            }
+
             foreach (var line in File.ReadLines(file).Skip(1))
             {
                 var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 if (fields.Length < 10 || fields[3] != ListenState)
+                {
                     continue;
+                }
+
                 var local = fields[1].Split(':');
                 sockets.Add(new ListeningSocket(ParseAddress(local[0]), int.Parse(local[1], NumberStyles.HexNumber), long.Parse(fields[9])));
             }
@@ -42,13 +49,21 @@ public static class ListeningSockets
     {
         var inodes = All().Where(s => s.Port == port).Select(s => s.Inode).ToHashSet();
         if (inodes.Count == 0)
+        {
             return null;
+        }
+
         foreach (var directory in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(directory), out var pid))
+            {
                 continue;
+            }
+
             if (SocketInodes(pid).Any(inodes.Contains))
+            {
                 return $"PID {pid} ({string.Join(' ', ProcessTable.CommandLine(pid)).Trim()})";
+            }
         }
         return null;
     }
@@ -76,7 +91,9 @@ public static class ListeningSockets
                 continue;
             }
             if (target is not null && target.StartsWith("socket:[", StringComparison.Ordinal) && long.TryParse(target.AsSpan(8, target.Length - 9), out var inode))
+            {
                 yield return inode;
+            }
         }
     }
 
@@ -85,7 +102,10 @@ public static class ListeningSockets
     {
         var bytes = Convert.FromHexString(hex);
         for (var word = 0; word < bytes.Length; word += 4)
+        {
             Array.Reverse(bytes, word, 4);
+        }
+
         return new IPAddress(bytes);
     }
 }

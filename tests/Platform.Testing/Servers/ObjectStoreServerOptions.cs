@@ -1,4 +1,4 @@
-namespace Platform.Hosting.Infrastructure;
+namespace Platform.Testing.Servers;
 
 /// <summary>Where the object store keeps objects, and which loopback port its S3 server (MinIO or s3rver) takes.</summary>
 public sealed record ObjectStoreServerOptions(string DataDirectory)

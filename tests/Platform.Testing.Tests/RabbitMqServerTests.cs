@@ -1,13 +1,15 @@
 using Platform.Hosting.Infrastructure;
+using Platform.Processes;
 using Platform.Testing;
+using Platform.Testing.Servers;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Exceptions;
 
-namespace Platform.Hosting.Tests.Infrastructure;
+namespace Platform.Testing.Tests;
 
 public sealed class RabbitMqServerTests : IDisposable
 {
-    private readonly TestDirectory _directory = new("rabbitmq");
+    private readonly TestDirectory directory = new("rabbitmq");
 
     [Fact]
     public async Task Started_broker_accepts_clients_with_the_generated_credentials_only()
@@ -15,7 +17,9 @@ public sealed class RabbitMqServerTests : IDisposable
         await using var server = await StartAsync();
 
         await using (var connection = await Connect(server.ConnectionString))
+        {
             Assert.True(connection.IsOpen);
+        }
 
         var wrong = new Uri(server.ConnectionString.Replace(server.Password, "wrong", StringComparison.Ordinal));
         await Assert.ThrowsAsync<BrokerUnreachableException>(() => new ConnectionFactory { Uri = wrong }.CreateConnectionAsync());
@@ -46,7 +50,9 @@ public sealed class RabbitMqServerTests : IDisposable
         var port = server.Port;
         await using (var connection = await Connect(server.ConnectionString))
         await using (var channel = await connection.CreateChannelAsync())
+        {
             await channel.QueueDeclareAsync("kept-across-restarts", durable: true, exclusive: false, autoDelete: false);
+        }
 
         await server.StopAsync();
         Assert.False(await AmqpProbe.AnswersAsync("127.0.0.1", port));
@@ -72,9 +78,9 @@ public sealed class RabbitMqServerTests : IDisposable
         Assert.All(listeners, l => Assert.True(System.Net.IPAddress.IsLoopback(l.Address), $"{l.Address}:{l.Port} is not loopback"));
     }
 
-    public void Dispose() => _directory.Dispose();
+    public void Dispose() => directory.Dispose();
 
-    private Task<RabbitMqServer> StartAsync() => RabbitMqServer.StartAsync(new RabbitMqServerOptions(_directory.Path));
+    private Task<RabbitMqServer> StartAsync() => RabbitMqServer.StartAsync(new RabbitMqServerOptions(directory.Path));
 
     private static Task<IConnection> Connect(string connectionString) =>
         new ConnectionFactory { Uri = new Uri(connectionString) }.CreateConnectionAsync();
