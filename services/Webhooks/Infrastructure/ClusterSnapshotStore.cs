@@ -10,8 +10,9 @@ public static class ClusterSnapshotStore
     /// The snapshots of the clusters <paramref name="changes"/> name, locked until the transaction ends, so the batch's
     /// changes apply in order on top of what every earlier transaction committed. A cluster not yet known gets its row
     /// first, so even a brand-new cluster is locked against a concurrent batch (of another event type) about it.
+    /// Also returns the names of the clusters this transaction heard of first.
     /// </summary>
-    public static async Task<Dictionary<string, ClusterSnapshot>> LockAsync(NpgsqlTransaction transaction, IReadOnlyCollection<ClusterChange> changes, CancellationToken cancellationToken)
+    public static async Task<(Dictionary<string, ClusterSnapshot> Snapshots, HashSet<string> New)> LockAsync(NpgsqlTransaction transaction, IReadOnlyCollection<ClusterChange> changes, CancellationToken cancellationToken)
     {
         // Rows are created and locked in name order, so two batches about the same clusters cannot deadlock.
         var first = changes.DistinctBy(c => c.Name).OrderBy(c => c.Name, StringComparer.Ordinal).Select(ClusterSnapshot.New).ToList();
@@ -22,6 +23,7 @@ public static class ClusterSnapshotStore
                 as n (name, owner, status, workers, options)
             order by name collate "C"
             on conflict (name) do nothing
+            returning name
             """);
         create.Parameters.Add(new() { Value = first.Select(s => s.Name).ToArray() });
         create.Parameters.Add(new() { Value = first.Select(s => s.Owner).ToArray() });
@@ -37,7 +39,14 @@ public static class ClusterSnapshotStore
         batch.BatchCommands.Add(select);
 
         var snapshots = new Dictionary<string, ClusterSnapshot>(StringComparer.Ordinal);
+        var created = new HashSet<string>(StringComparer.Ordinal);
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            created.Add(reader.GetString(0));
+        }
+
+        await reader.NextResultAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             var snapshot = new ClusterSnapshot(
@@ -51,7 +60,7 @@ public static class ClusterSnapshotStore
             snapshots[snapshot.Name] = snapshot;
         }
 
-        return snapshots;
+        return (snapshots, created);
     }
 
     /// <summary>Writes the snapshots back (their rows are locked by <see cref="LockAsync"/>): one statement for the batch.</summary>

@@ -9,18 +9,28 @@ namespace Platform.Webhooks.IntegrationEvents;
 /// Turns a batch of integration events into one committed message per event and matching endpoint, in the consumer's
 /// transaction, so the inbox rows, the snapshots and the messages commit together. The webhook-id derives from the event's id.
 /// </summary>
-public sealed class WebhookFanOut(IOptions<WebhookSettings> settings)
+public sealed class WebhookFanOut(IOptions<WebhookSettings> settings, TimeProvider time)
 {
+    /// <summary>How long a later event that overtook its cluster's cluster.created (another queue) waits for it.</summary>
+    public static readonly TimeSpan CreatedGrace = TimeSpan.FromSeconds(2);
+
     /// <summary>
     /// Three round trips whatever the batch size: lock the clusters' snapshots, then write the snapshots and every
     /// message. Each event's payload shows its cluster as of that event, the batch's events applied in their order.
     /// </summary>
     public async Task<int> ClusterEventsAsync(NpgsqlTransaction transaction, IReadOnlyList<ClusterEvent> events, CancellationToken cancellationToken)
     {
-        var snapshots = await ClusterSnapshotStore.LockAsync(transaction, [.. events.Select(e => e.Change)], cancellationToken);
+        var (snapshots, heardOfFirst) = await ClusterSnapshotStore.LockAsync(transaction, [.. events.Select(e => e.Change)], cancellationToken);
         var outgoing = new List<OutgoingEvent>(events.Count);
         foreach (var e in events)
         {
+            // Each event type has its own queue, so cluster.running can overtake cluster.created by a few milliseconds;
+            // applied now, its payload would lack the options. Rolled back, it is retried shortly (MassTransit's retry).
+            if (heardOfFirst.Remove(e.Change.Name) && e.EventType != WebhookEventTypes.ClusterCreated && time.GetUtcNow() - e.At < CreatedGrace)
+            {
+                throw new ClusterNotYetCreatedException(e.EventType, e.EventId);
+            }
+
             var snapshot = snapshots[e.Change.Name] = snapshots[e.Change.Name].Apply(e.Change);
             outgoing.Add(new OutgoingEvent(WebhookIds.ForEvent(e.EventId), e.EventType, snapshot.Owner, WebhookPayloads.Cluster(e.EventType, e.At, snapshot, settings.Value.PublicUrl)));
         }
@@ -35,3 +45,7 @@ public sealed class WebhookFanOut(IOptions<WebhookSettings> settings)
     public Task<int> AdminEventsAsync(NpgsqlTransaction transaction, IReadOnlyList<(Guid EventId, string EventType, string Payload)> events, CancellationToken cancellationToken) =>
         MessageStore.FanOutAsync(transaction, [.. events.Select(e => new OutgoingEvent(WebhookIds.ForEvent(e.EventId), e.EventType, null, e.Payload))], cancellationToken);
 }
+
+/// <summary>An event about a cluster whose cluster.created has not been applied yet; expected, and retried.</summary>
+public sealed class ClusterNotYetCreatedException(string eventType, Guid eventId)
+    : Exception($"{eventType} {eventId} arrived before its cluster's cluster.created; it is retried shortly");
