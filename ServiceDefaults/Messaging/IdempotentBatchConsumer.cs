@@ -5,9 +5,11 @@ using Npgsql;
 namespace Platform.ServiceDefaults.Messaging;
 
 /// <summary>
-/// <see cref="IdempotentConsumer{TMessage}"/> for a batch: the inbox rows of every message and their effects commit in
-/// one transaction, so a burst costs one commit (one WAL flush) instead of one per message. A failure rolls the whole
-/// batch back and MassTransit redelivers it; messages already handled are skipped by their inbox rows.
+/// <see cref="IdempotentConsumer{TMessage}"/> for a batch: one statement claims the inbox rows of every message, and the
+/// effects of the messages not handled before are applied together, set-based, in the same transaction; a burst costs a
+/// few round trips and one commit instead of several per message. A batch that fails is applied again one message at a
+/// time, so a poisoned message fails alone: the others commit, and the batch is rethrown for MassTransit's retry and
+/// error queue, where the inbox rows make the committed messages no-ops.
 /// </summary>
 public abstract class IdempotentBatchConsumer<TMessage>(NpgsqlDataSource database, ILogger logger) : IConsumer<Batch<TMessage>>
     where TMessage : class
@@ -17,14 +19,49 @@ public abstract class IdempotentBatchConsumer<TMessage>(NpgsqlDataSource databas
 
     public async Task Consume(ConsumeContext<Batch<TMessage>> context)
     {
-        var messages = context.Message;
-        var ids = new Guid[messages.Length];
+        var messages = new ConsumeContext<TMessage>[context.Message.Length];
         for (var i = 0; i < messages.Length; i++)
         {
-            ids[i] = messages[i].MessageId ?? throw new InvalidOperationException($"{typeof(TMessage).Name} arrived without a MessageId; it cannot be deduplicated.");
+            messages[i] = context.Message[i];
+            if (messages[i].MessageId is null)
+            {
+                throw new InvalidOperationException($"{typeof(TMessage).Name} arrived without a MessageId; it cannot be deduplicated.");
+            }
         }
 
         var cancellationToken = context.CancellationToken;
+        try
+        {
+            await ApplyAsync(messages, cancellationToken);
+            return;
+        }
+        catch (Exception e) when (messages.Length > 1 && !cancellationToken.IsCancellationRequested)
+        {
+            logger.LogWarning("{Consumer} could not apply a batch of {Count} ({Error}); applying its messages one at a time", ConsumerName, messages.Length, e.Message);
+        }
+
+        List<Exception>? failures = null;
+        foreach (var message in messages)
+        {
+            try
+            {
+                await ApplyAsync([message], cancellationToken);
+            }
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning("{Consumer} could not apply message {MessageId} ({Error})", ConsumerName, message.MessageId, e.Message);
+                (failures ??= []).Add(e);
+            }
+        }
+
+        if (failures is not null)
+        {
+            throw new AggregateException($"{failures.Count} of {messages.Length} {typeof(TMessage).Name} messages could not be applied; the others are committed.", failures);
+        }
+    }
+
+    private async Task ApplyAsync(IReadOnlyList<ConsumeContext<TMessage>> messages, CancellationToken cancellationToken)
+    {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
 
@@ -32,7 +69,7 @@ public abstract class IdempotentBatchConsumer<TMessage>(NpgsqlDataSource databas
         var claimed = new HashSet<Guid>();
         await using (var claim = new NpgsqlCommand("insert into inbox_messages (message_id, consumer) select distinct unnest($1::uuid[]), $2 on conflict do nothing returning message_id", connection, transaction))
         {
-            claim.Parameters.Add(new() { Value = ids });
+            claim.Parameters.Add(new() { Value = messages.Select(m => m.MessageId!.Value).ToArray() });
             claim.Parameters.Add(new() { Value = ConsumerName });
             await using var reader = await claim.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
@@ -42,21 +79,30 @@ public abstract class IdempotentBatchConsumer<TMessage>(NpgsqlDataSource databas
         }
 
         // In arrival order; Remove also skips a message the broker delivered twice within one batch.
-        for (var i = 0; i < messages.Length; i++)
+        var fresh = new List<ConsumeContext<TMessage>>(claimed.Count);
+        foreach (var message in messages)
         {
-            if (claimed.Remove(ids[i]))
+            if (claimed.Remove(message.MessageId!.Value))
             {
-                await HandleAsync(messages[i].Message, transaction, messages[i]);
+                fresh.Add(message);
             }
             else
             {
-                logger.LogDebug("{Consumer} already handled message {MessageId}", ConsumerName, ids[i]);
+                logger.LogDebug("{Consumer} already handled message {MessageId}", ConsumerName, message.MessageId);
             }
+        }
+
+        if (fresh.Count > 0)
+        {
+            await HandleBatchAsync(fresh, transaction, cancellationToken);
         }
 
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>Applies one message's effect inside <paramref name="transaction"/>, shared by the whole batch.</summary>
-    protected abstract Task HandleAsync(TMessage message, NpgsqlTransaction transaction, ConsumeContext<TMessage> context);
+    /// <summary>
+    /// Applies the effects of <paramref name="messages"/> (in arrival order, each seen for the first time) inside
+    /// <paramref name="transaction"/>; events it enqueues in the outbox commit with it.
+    /// </summary>
+    protected abstract Task HandleBatchAsync(IReadOnlyList<ConsumeContext<TMessage>> messages, NpgsqlTransaction transaction, CancellationToken cancellationToken);
 }

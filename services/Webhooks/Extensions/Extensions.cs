@@ -26,8 +26,8 @@ internal static class Extensions
             bus.AddConsumer<ClusterStoppingConsumer>(c => c.Options<BatchOptions>(Batched));
             bus.AddConsumer<ClusterStoppedConsumer>(c => c.Options<BatchOptions>(Batched));
             bus.AddConsumer<ClusterFailedConsumer>(c => c.Options<BatchOptions>(Batched));
-            bus.AddConsumer<UserAuthenticatedConsumer>();
-            bus.AddConsumer<AuthenticationFailedConsumer>();
+            bus.AddConsumer<UserAuthenticatedConsumer>(c => c.Options<BatchOptions>(Batched));
+            bus.AddConsumer<AuthenticationFailedConsumer>(c => c.Options<BatchOptions>(Batched));
         });
 
         var services = builder.Services;
@@ -61,10 +61,11 @@ internal static class Extensions
     }
 
     /// <summary>
-    /// A burst of one cluster's events is serialized by its snapshot row; fanned out in one transaction it costs one
-    /// commit instead of one each. A lone event waits at most the time limit for company.
+    /// A burst is fanned out set-based, a few round trips and one commit per batch, so one batch at a time keeps up and
+    /// keeps a cluster's events of one type in their order (batches would otherwise race for its snapshot row).
+    /// MassTransit raises the queue's prefetch to the batch size. A lone event waits at most the time limit for company.
     /// </summary>
-    private static void Batched(BatchOptions batch) => batch.SetMessageLimit(100).SetTimeLimit(TimeSpan.FromMilliseconds(5)).SetConcurrencyLimit(2);
+    private static void Batched(BatchOptions batch) => batch.SetMessageLimit(100).SetTimeLimit(TimeSpan.FromMilliseconds(5)).SetConcurrencyLimit(1);
 
     private static SocketsHttpHandler CreateHandler(DestinationGuard guard) => new()
     {

@@ -3,6 +3,9 @@ using Platform.Webhooks.Model;
 
 namespace Platform.Webhooks.Infrastructure;
 
+/// <summary>An event as it is fanned out: the webhook-id, the type, whose it is (null: nobody's, for admins) and the exact body.</summary>
+public sealed record OutgoingEvent(string WebhookId, string EventType, string? Owner, string Payload);
+
 /// <summary>The messages and attempts tables: fan-out, the delivery log, retry and recover.</summary>
 public sealed class MessageStore(NpgsqlDataSource database)
 {
@@ -15,26 +18,38 @@ public sealed class MessageStore(NpgsqlDataSource database)
         """;
 
     /// <summary>
-    /// One message per enabled endpoint subscribed to <paramref name="eventType"/> that may see it: the owner's endpoints,
-    /// and every admin's. <paramref name="owner"/> null: an event about no one user, for admins only.
+    /// One message per event and enabled endpoint subscribed to its type that may see it: the owner's endpoints, and
+    /// every admin's (an event with no owner is for admins only). One statement for the whole batch; each endpoint's
+    /// messages get sequence numbers in the events' order, which is the order they are sent in.
     /// </summary>
-    public static async Task<int> FanOutAsync(NpgsqlTransaction transaction, string webhookId, string eventType, string? owner, string payload, CancellationToken cancellationToken)
+    public static NpgsqlBatchCommand FanOut(IReadOnlyList<OutgoingEvent> events)
     {
         // One notification per endpoint, its id as payload: the dispatcher nudges that endpoint's lane without a query.
-        await using var command = new NpgsqlCommand($"""
+        var command = new NpgsqlBatchCommand($"""
             with inserted as (
                 insert into webhook_messages (webhook_id, endpoint_id, event_type, payload)
-                select $1, id, $2, $3 from webhook_endpoints
-                where enabled and (event_types is null or $2 = any(event_types)) and (owner_is_admin or owner = $4)
+                select e.webhook_id, w.id, e.event_type, e.payload
+                from unnest($1::text[], $2::text[], $3::text[], $4::text[]) with ordinality as e (webhook_id, event_type, owner, payload, position)
+                join webhook_endpoints w
+                    on w.enabled and (w.event_types is null or e.event_type = any(w.event_types)) and (w.owner_is_admin or w.owner = e.owner)
+                order by e.position, w.id
                 on conflict (endpoint_id, webhook_id) do nothing
                 returning endpoint_id)
-            select count(pg_notify('{NotificationChannel}', endpoint_id::text)) from inserted
-            """, transaction.Connection, transaction);
-        command.Parameters.Add(new() { Value = webhookId });
-        command.Parameters.Add(new() { Value = eventType });
-        command.Parameters.Add(new() { Value = payload });
-        command.Parameters.Add(new() { Value = (object?)owner ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
-        return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
+            select (select count(*) from inserted)::integer,
+                (select count(pg_notify('{NotificationChannel}', d.endpoint_id::text)) from (select distinct endpoint_id from inserted) d)
+            """);
+        command.Parameters.Add(new() { Value = events.Select(e => e.WebhookId).ToArray() });
+        command.Parameters.Add(new() { Value = events.Select(e => e.EventType).ToArray() });
+        command.Parameters.Add(new() { Value = events.Select(e => e.Owner).ToArray() });
+        command.Parameters.Add(new() { Value = events.Select(e => e.Payload).ToArray() });
+        return command;
+    }
+
+    /// <summary><see cref="FanOut"/> on its own; returns how many messages were committed.</summary>
+    public static async Task<int> FanOutAsync(NpgsqlTransaction transaction, IReadOnlyList<OutgoingEvent> events, CancellationToken cancellationToken)
+    {
+        await using var batch = new NpgsqlBatch(transaction.Connection, transaction) { BatchCommands = { FanOut(events) } };
+        return (int)(await batch.ExecuteScalarAsync(cancellationToken))!;
     }
 
     /// <summary>A <c>webhook.test</c> message, sent whatever the endpoint subscribes to.</summary>

@@ -6,19 +6,46 @@ using Platform.Webhooks.Model;
 namespace Platform.Webhooks.IntegrationEvents;
 
 /// <summary>
-/// Turns one integration event into one committed message per matching endpoint, in the consumer's transaction, so the
-/// inbox row, the snapshot and the messages commit together. The webhook-id derives from the event's id.
+/// Turns a batch of integration events into one committed message per event and matching endpoint, in the consumer's
+/// transaction, so the inbox rows, the snapshots and the messages commit together. The webhook-id derives from the event's id.
 /// </summary>
-public sealed class WebhookFanOut(IOptions<WebhookSettings> settings)
+public sealed class WebhookFanOut(IOptions<WebhookSettings> settings, TimeProvider time)
 {
-    public async Task<int> ClusterEventAsync(NpgsqlTransaction transaction, Guid eventId, string eventType, DateTimeOffset at, ClusterChange change, CancellationToken cancellationToken)
+    /// <summary>How long a later event that overtook its cluster's cluster.created (another queue) waits for it.</summary>
+    public static readonly TimeSpan CreatedGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Three round trips whatever the batch size: lock the clusters' snapshots, then write the snapshots and every
+    /// message. Each event's payload shows its cluster as of that event, the batch's events applied in their order.
+    /// </summary>
+    public async Task<int> ClusterEventsAsync(NpgsqlTransaction transaction, IReadOnlyList<ClusterEvent> events, CancellationToken cancellationToken)
     {
-        var snapshot = await ClusterSnapshotStore.ApplyAsync(transaction, change, cancellationToken);
-        var payload = WebhookPayloads.Cluster(eventType, at, snapshot, settings.Value.PublicUrl);
-        return await MessageStore.FanOutAsync(transaction, WebhookIds.ForEvent(eventId), eventType, snapshot.Owner, payload, cancellationToken);
+        var (snapshots, heardOfFirst) = await ClusterSnapshotStore.LockAsync(transaction, [.. events.Select(e => e.Change)], cancellationToken);
+        var outgoing = new List<OutgoingEvent>(events.Count);
+        foreach (var e in events)
+        {
+            // Each event type has its own queue, so cluster.running can overtake cluster.created by a few milliseconds;
+            // applied now, its payload would lack the options. Rolled back, it is retried shortly (MassTransit's retry).
+            if (heardOfFirst.Remove(e.Change.Name) && e.EventType != WebhookEventTypes.ClusterCreated && time.GetUtcNow() - e.At < CreatedGrace)
+            {
+                throw new ClusterNotYetCreatedException(e.EventType, e.EventId);
+            }
+
+            var snapshot = snapshots[e.Change.Name] = snapshots[e.Change.Name].Apply(e.Change);
+            outgoing.Add(new OutgoingEvent(WebhookIds.ForEvent(e.EventId), e.EventType, snapshot.Owner, WebhookPayloads.Cluster(e.EventType, e.At, snapshot, settings.Value.PublicUrl)));
+        }
+
+        await using var batch = new NpgsqlBatch(transaction.Connection, transaction);
+        batch.BatchCommands.Add(MessageStore.FanOut(outgoing));
+        batch.BatchCommands.Add(ClusterSnapshotStore.Save(snapshots.Values));
+        return (int)(await batch.ExecuteScalarAsync(cancellationToken))!;
     }
 
-    /// <summary>An event about the platform rather than one user's cluster: admins' endpoints only.</summary>
-    public Task<int> AdminEventAsync(NpgsqlTransaction transaction, Guid eventId, string eventType, string payload, CancellationToken cancellationToken) =>
-        MessageStore.FanOutAsync(transaction, WebhookIds.ForEvent(eventId), eventType, null, payload, cancellationToken);
+    /// <summary>Events about the platform rather than one user's cluster: admins' endpoints only.</summary>
+    public Task<int> AdminEventsAsync(NpgsqlTransaction transaction, IReadOnlyList<(Guid EventId, string EventType, string Payload)> events, CancellationToken cancellationToken) =>
+        MessageStore.FanOutAsync(transaction, [.. events.Select(e => new OutgoingEvent(WebhookIds.ForEvent(e.EventId), e.EventType, null, e.Payload))], cancellationToken);
 }
+
+/// <summary>An event about a cluster whose cluster.created has not been applied yet; expected, and retried.</summary>
+public sealed class ClusterNotYetCreatedException(string eventType, Guid eventId)
+    : Exception($"{eventType} {eventId} arrived before its cluster's cluster.created; it is retried shortly");

@@ -6,9 +6,6 @@ using System.Text.Json.Nodes;
 
 namespace Platform.Webhooks.Model;
 
-/// <summary>What the Webhooks service knows of a cluster, built up from its events.</summary>
-public sealed record ClusterSnapshot(string Name, string Owner, string Status, int Workers, string OptionsJson, string? DashboardAddress, string? FailureReason);
-
 /// <summary>
 /// Payloads in Standard Webhooks' shape, <c>{"type","timestamp","data"}</c>, written once and stored as the exact bytes
 /// that are signed and sent. Never a secret: mapping options (environment variables) keep only their names.

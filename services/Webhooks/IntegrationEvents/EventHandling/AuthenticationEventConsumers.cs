@@ -7,21 +7,23 @@ using Platform.Webhooks.Model;
 namespace Platform.Webhooks.IntegrationEvents.EventHandling;
 
 public sealed class UserAuthenticatedConsumer(NpgsqlDataSource database, WebhookFanOut fanOut, ILogger<UserAuthenticatedConsumer> logger)
-    : IdempotentConsumer<UserAuthenticated>(database, logger)
+    : IdempotentBatchConsumer<UserAuthenticated>(database, logger)
 {
-    protected override Task HandleAsync(UserAuthenticated message, NpgsqlTransaction transaction, ConsumeContext<UserAuthenticated> context) =>
-        fanOut.AdminEventAsync(
-            transaction, context.MessageId!.Value, WebhookEventTypes.UserAuthenticated,
-            WebhookPayloads.UserAuthenticated(message.AuthenticatedAt, message.UserName, message.Groups, message.IsAdmin, message.Authenticator, message.ClientAddress),
-            context.CancellationToken);
+    protected override Task HandleBatchAsync(IReadOnlyList<ConsumeContext<UserAuthenticated>> messages, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        fanOut.AdminEventsAsync(
+            transaction,
+            [.. messages.Select(m => (m.MessageId!.Value, WebhookEventTypes.UserAuthenticated,
+                WebhookPayloads.UserAuthenticated(m.Message.AuthenticatedAt, m.Message.UserName, m.Message.Groups, m.Message.IsAdmin, m.Message.Authenticator, m.Message.ClientAddress)))],
+            cancellationToken);
 }
 
 public sealed class AuthenticationFailedConsumer(NpgsqlDataSource database, WebhookFanOut fanOut, ILogger<AuthenticationFailedConsumer> logger)
-    : IdempotentConsumer<AuthenticationFailed>(database, logger)
+    : IdempotentBatchConsumer<AuthenticationFailed>(database, logger)
 {
-    protected override Task HandleAsync(AuthenticationFailed message, NpgsqlTransaction transaction, ConsumeContext<AuthenticationFailed> context) =>
-        fanOut.AdminEventAsync(
-            transaction, context.MessageId!.Value, WebhookEventTypes.AuthenticationFailed,
-            WebhookPayloads.AuthenticationFailed(message.FailedAt, message.UserName, message.Authenticator, message.Reason, message.ClientAddress),
-            context.CancellationToken);
+    protected override Task HandleBatchAsync(IReadOnlyList<ConsumeContext<AuthenticationFailed>> messages, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        fanOut.AdminEventsAsync(
+            transaction,
+            [.. messages.Select(m => (m.MessageId!.Value, WebhookEventTypes.AuthenticationFailed,
+                WebhookPayloads.AuthenticationFailed(m.Message.FailedAt, m.Message.UserName, m.Message.Authenticator, m.Message.Reason, m.Message.ClientAddress)))],
+            cancellationToken);
 }

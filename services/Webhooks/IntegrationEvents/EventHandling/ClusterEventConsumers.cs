@@ -2,67 +2,65 @@ using MassTransit;
 using Npgsql;
 using Platform.Contracts.Clusters;
 using Platform.ServiceDefaults.Messaging;
-using Platform.Webhooks.Infrastructure;
 using Platform.Webhooks.Model;
 
 namespace Platform.Webhooks.IntegrationEvents.EventHandling;
 
-public sealed class ClusterCreatedConsumer(NpgsqlDataSource database, WebhookFanOut fanOut, ILogger<ClusterCreatedConsumer> logger)
-    : IdempotentBatchConsumer<ClusterCreated>(database, logger)
+/// <summary>A batch of one cluster event type, fanned out set-based; each consumer only says what its event changes.</summary>
+public abstract class ClusterEventConsumer<TEvent>(NpgsqlDataSource database, WebhookFanOut fanOut, ILogger logger)
+    : IdempotentBatchConsumer<TEvent>(database, logger)
+    where TEvent : class
 {
-    protected override Task HandleAsync(ClusterCreated message, NpgsqlTransaction transaction, ConsumeContext<ClusterCreated> context) =>
-        fanOut.ClusterEventAsync(
-            transaction, context.MessageId!.Value, WebhookEventTypes.ClusterCreated, message.CreatedAt,
-            new ClusterChange(message.ClusterName, message.Owner, "PENDING", Workers: 0, OptionsJson: WebhookPayloads.OptionsJson(message.Options)),
-            context.CancellationToken);
+    protected abstract ClusterEvent Describe(Guid eventId, TEvent message);
+
+    protected override Task HandleBatchAsync(IReadOnlyList<ConsumeContext<TEvent>> messages, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        fanOut.ClusterEventsAsync(transaction, [.. messages.Select(m => Describe(m.MessageId!.Value, m.Message))], cancellationToken);
+}
+
+public sealed class ClusterCreatedConsumer(NpgsqlDataSource database, WebhookFanOut fanOut, ILogger<ClusterCreatedConsumer> logger)
+    : ClusterEventConsumer<ClusterCreated>(database, fanOut, logger)
+{
+    protected override ClusterEvent Describe(Guid eventId, ClusterCreated message) => new(
+        eventId, WebhookEventTypes.ClusterCreated, message.CreatedAt,
+        new ClusterChange(message.ClusterName, message.Owner, "PENDING", Workers: 0, OptionsJson: WebhookPayloads.OptionsJson(message.Options)));
 }
 
 public sealed class ClusterRunningConsumer(NpgsqlDataSource database, WebhookFanOut fanOut, ILogger<ClusterRunningConsumer> logger)
-    : IdempotentBatchConsumer<ClusterRunning>(database, logger)
+    : ClusterEventConsumer<ClusterRunning>(database, fanOut, logger)
 {
-    protected override Task HandleAsync(ClusterRunning message, NpgsqlTransaction transaction, ConsumeContext<ClusterRunning> context) =>
-        fanOut.ClusterEventAsync(
-            transaction, context.MessageId!.Value, WebhookEventTypes.ClusterRunning, message.StartedAt,
-            new ClusterChange(message.ClusterName, message.Owner, "RUNNING", DashboardAddress: message.DashboardAddress),
-            context.CancellationToken);
+    protected override ClusterEvent Describe(Guid eventId, ClusterRunning message) => new(
+        eventId, WebhookEventTypes.ClusterRunning, message.StartedAt,
+        new ClusterChange(message.ClusterName, message.Owner, "RUNNING", DashboardAddress: message.DashboardAddress));
 }
 
 public sealed class ClusterScaledConsumer(NpgsqlDataSource database, WebhookFanOut fanOut, ILogger<ClusterScaledConsumer> logger)
-    : IdempotentBatchConsumer<ClusterScaled>(database, logger)
+    : ClusterEventConsumer<ClusterScaled>(database, fanOut, logger)
 {
-    protected override Task HandleAsync(ClusterScaled message, NpgsqlTransaction transaction, ConsumeContext<ClusterScaled> context) =>
-        fanOut.ClusterEventAsync(
-            transaction, context.MessageId!.Value, WebhookEventTypes.ClusterScaled, message.ScaledAt,
-            new ClusterChange(message.ClusterName, message.Owner, null, Workers: message.RequestedWorkers),
-            context.CancellationToken);
+    protected override ClusterEvent Describe(Guid eventId, ClusterScaled message) => new(
+        eventId, WebhookEventTypes.ClusterScaled, message.ScaledAt,
+        new ClusterChange(message.ClusterName, message.Owner, null, Workers: message.RequestedWorkers));
 }
 
 public sealed class ClusterStoppingConsumer(NpgsqlDataSource database, WebhookFanOut fanOut, ILogger<ClusterStoppingConsumer> logger)
-    : IdempotentBatchConsumer<ClusterStopping>(database, logger)
+    : ClusterEventConsumer<ClusterStopping>(database, fanOut, logger)
 {
-    protected override Task HandleAsync(ClusterStopping message, NpgsqlTransaction transaction, ConsumeContext<ClusterStopping> context) =>
-        fanOut.ClusterEventAsync(
-            transaction, context.MessageId!.Value, WebhookEventTypes.ClusterStopping, message.StoppingAt,
-            new ClusterChange(message.ClusterName, message.Owner, "STOPPING"),
-            context.CancellationToken);
+    protected override ClusterEvent Describe(Guid eventId, ClusterStopping message) => new(
+        eventId, WebhookEventTypes.ClusterStopping, message.StoppingAt,
+        new ClusterChange(message.ClusterName, message.Owner, "STOPPING"));
 }
 
 public sealed class ClusterStoppedConsumer(NpgsqlDataSource database, WebhookFanOut fanOut, ILogger<ClusterStoppedConsumer> logger)
-    : IdempotentBatchConsumer<ClusterStopped>(database, logger)
+    : ClusterEventConsumer<ClusterStopped>(database, fanOut, logger)
 {
-    protected override Task HandleAsync(ClusterStopped message, NpgsqlTransaction transaction, ConsumeContext<ClusterStopped> context) =>
-        fanOut.ClusterEventAsync(
-            transaction, context.MessageId!.Value, WebhookEventTypes.ClusterStopped, message.StoppedAt,
-            new ClusterChange(message.ClusterName, message.Owner, "STOPPED", Workers: 0),
-            context.CancellationToken);
+    protected override ClusterEvent Describe(Guid eventId, ClusterStopped message) => new(
+        eventId, WebhookEventTypes.ClusterStopped, message.StoppedAt,
+        new ClusterChange(message.ClusterName, message.Owner, "STOPPED", Workers: 0));
 }
 
 public sealed class ClusterFailedConsumer(NpgsqlDataSource database, WebhookFanOut fanOut, ILogger<ClusterFailedConsumer> logger)
-    : IdempotentBatchConsumer<ClusterFailed>(database, logger)
+    : ClusterEventConsumer<ClusterFailed>(database, fanOut, logger)
 {
-    protected override Task HandleAsync(ClusterFailed message, NpgsqlTransaction transaction, ConsumeContext<ClusterFailed> context) =>
-        fanOut.ClusterEventAsync(
-            transaction, context.MessageId!.Value, WebhookEventTypes.ClusterFailed, message.FailedAt,
-            new ClusterChange(message.ClusterName, message.Owner, "FAILED", Workers: 0, FailureReason: message.Reason),
-            context.CancellationToken);
+    protected override ClusterEvent Describe(Guid eventId, ClusterFailed message) => new(
+        eventId, WebhookEventTypes.ClusterFailed, message.FailedAt,
+        new ClusterChange(message.ClusterName, message.Owner, "FAILED", Workers: 0, FailureReason: message.Reason));
 }
