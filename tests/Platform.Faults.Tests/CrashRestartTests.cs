@@ -29,8 +29,12 @@ public sealed class CrashRestartTests(ITestOutputHelper log) : IDisposable
     {
         var userNames = new[] { "fault-ann", "fault-ben" };
         using var receiver = new WebhookReceiver();
-        // The webhooks-allowed-hosts parameter is a constant in the AppHost; the receiver's host is allowed directly.
-        var system = await RunningAppHost.StartAsync(Path.Combine(directory.Path, "data"), new Dictionary<string, (string, string)> { ["webhooks"] = ("Webhooks__AllowedHosts", "127.0.0.1") });
+        // The receiver is on loopback, which webhooks refuse unless allowed. Each user keeps 6 clusters running, and a
+        // create whose answer a fault swallowed is sent again (a duplicate the user stops later): above the default
+        // quota of 5 active clusters, which would refuse operations for a reason that is not the fault's.
+        var system = await RunningAppHost.StartAsync(
+            Path.Combine(directory.Path, "data"),
+            [("webhooks", "Webhooks__AllowedHosts", "127.0.0.1"), ("clusters", "Clusters__Quotas__User__MaxClusters", "20")]);
         await using (system)
         {
             var users = userNames.Select(n => new GatewayUser(system.PublicAddress, n, AppHostProcess.SimplePassword)).ToList();

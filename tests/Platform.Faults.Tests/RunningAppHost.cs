@@ -45,8 +45,8 @@ public sealed class RunningAppHost : IAsyncDisposable
 
     public ResourceCommandService Commands { get; }
 
-    /// <param name="environment">Extra environment for the services, by resource (added after the AppHost's own).</param>
-    public static async Task<RunningAppHost> StartAsync(string dataDirectory, IReadOnlyDictionary<string, (string Name, string Value)>? environment = null)
+    /// <param name="environment">Extra environment variables of services (added after the AppHost's own).</param>
+    public static async Task<RunningAppHost> StartAsync(string dataDirectory, IReadOnlyList<(string Resource, string Name, string Value)>? environment = null)
     {
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.Platform_AppHost>(
         [
@@ -54,7 +54,7 @@ public sealed class RunningAppHost : IAsyncDisposable
             $"--Platform:PublicPort={FreePort.Pick()}",
             $"--Parameters:simple-password={AppHostProcess.SimplePassword}",
         ]);
-        foreach (var (resource, (name, value)) in environment ?? new Dictionary<string, (string, string)>())
+        foreach (var (resource, name, value) in environment ?? [])
         {
             builder.CreateResourceBuilder<ProjectResource>(resource).WithEnvironment(name, value);
         }

@@ -55,8 +55,10 @@ public sealed class PostgresResources
         var cluster = PostgresCluster.At(Path.Combine(InfrastructureChoice.DataDirectory(builder), name));
         var (command, _) = cluster.ServerCommand("0");
         var resource = new LocalPostgresServerResource(name, cluster, command, cluster.Root);
+        // Not behind DCP's proxy: after PostgreSQL was killed and started again, the proxied port stopped answering
+        // while the new server listened (seen in the fault suite), and every query of every service paid the extra hop.
         var server = builder.AddResource(resource)
-            .WithEndpoint(scheme: "tcp", name: LocalPostgresServerResource.EndpointName)
+            .WithEndpoint(port: FreePort.Pick(), scheme: "tcp", name: LocalPostgresServerResource.EndpointName, isProxied: false)
             .WithArgs(context =>
             {
                 // The same command line, with the port DCP allocates behind the endpoint.
