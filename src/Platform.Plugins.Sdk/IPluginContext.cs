@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Logging;
 using Platform.Auth.Abstractions;
+using Platform.Plugins.Sdk.Commands;
 using Platform.Plugins.Sdk.Deployments;
 using Platform.Plugins.Sdk.Handlers;
 using Platform.Plugins.Sdk.Routes;
+using Platform.Plugins.Sdk.Stages;
 using Platform.Plugins.Sdk.Validation;
 
 namespace Platform.Plugins.Sdk;
@@ -40,6 +42,12 @@ public interface IPluginContext
 
     /// <summary>An authenticator for Auth to offer, loaded there the same way.</summary>
     void AddAuthenticator(IAuthenticator authenticator);
+
+    /// <summary>A stage of deploying the platform (render, deploy, check, destroy); recorded and listed, not yet run.</summary>
+    void AddDeploymentStage(IDeploymentStage stage);
+
+    /// <summary>A subcommand of the platform's CLI; recorded and listed, not yet run.</summary>
+    void AddCommand(ICliCommand command);
 }
 
 /// <summary>Durable key/value state of one plugin (values are short strings; keep big data elsewhere).</summary>
