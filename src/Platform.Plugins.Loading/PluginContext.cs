@@ -36,8 +36,8 @@ internal sealed class PluginContext(IReadOnlyDictionary<string, string> settings
         AddHandler(new HandlerRegistration(name, events, null, null, null, filter, handler, options ?? HandlerOptions.Default));
     }
 
-    public void OnTransition(string name, ClusterPhase? from, ClusterPhase to, ClusterFilter filter, ClusterHandler handler, HandlerOptions? options = null) =>
-        AddHandler(new HandlerRegistration(name, ClusterEvents.None, from, to, null, filter, handler, options ?? HandlerOptions.Default));
+    public void OnTransition(string name, ClusterPhase? fromPhase, ClusterPhase toPhase, ClusterFilter filter, ClusterHandler handler, HandlerOptions? options = null) =>
+        AddHandler(new HandlerRegistration(name, ClusterEvents.None, fromPhase, toPhase, null, filter, handler, options ?? HandlerOptions.Default));
 
     public void OnTimer(string name, TimeSpan interval, ClusterFilter filter, ClusterHandler handler, HandlerOptions? options = null)
     {

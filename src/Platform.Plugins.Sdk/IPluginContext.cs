@@ -26,8 +26,8 @@ public interface IPluginContext
     /// </summary>
     void OnClusterEvent(string name, ClusterEvents events, ClusterFilter filter, ClusterHandler handler, HandlerOptions? options = null);
 
-    /// <summary>A handler run when a cluster goes from phase <paramref name="from"/> (null: any) to <paramref name="to"/>.</summary>
-    void OnTransition(string name, ClusterPhase? from, ClusterPhase to, ClusterFilter filter, ClusterHandler handler, HandlerOptions? options = null);
+    /// <summary>A handler run when a cluster goes from phase <paramref name="fromPhase"/> (null: any) to <paramref name="toPhase"/>.</summary>
+    void OnTransition(string name, ClusterPhase? fromPhase, ClusterPhase toPhase, ClusterFilter filter, ClusterHandler handler, HandlerOptions? options = null);
 
     /// <summary>A handler run every <paramref name="interval"/> for each RUNNING cluster that passes the filter (kopf's timers).</summary>
     void OnTimer(string name, TimeSpan interval, ClusterFilter filter, ClusterHandler handler, HandlerOptions? options = null);
