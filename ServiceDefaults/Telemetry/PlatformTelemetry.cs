@@ -23,6 +23,13 @@ public static class PlatformTelemetry
     public static readonly Counter<long> AuthenticationFailures = Meter.CreateCounter<long>(
         "platform.auth.failures", "{failure}", "Refused credential checks");
 
+    /// <summary>
+    /// Creates and scales let through unchecked because validation fails open (<c>operation</c>; <c>cause</c>:
+    /// plugins_unavailable in Clusters, validator_timeout or validator_failed with <c>plugin</c> in Plugins).
+    /// </summary>
+    public static readonly Counter<long> ValidationBypassed = Meter.CreateCounter<long>(
+        "platform.validation.bypassed", "{request}", "Cluster requests allowed without a validator's answer (fail-open)");
+
     /// <summary>From a cluster's creation to RUNNING.</summary>
     public static readonly Histogram<double> ClusterStartDuration = Meter.CreateHistogram(
         "platform.clusters.start.duration",

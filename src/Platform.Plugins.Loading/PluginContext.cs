@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Logging;
 using Platform.Auth.Abstractions;
 using Platform.Plugins.Sdk;
+using Platform.Plugins.Sdk.Commands;
 using Platform.Plugins.Sdk.Deployments;
 using Platform.Plugins.Sdk.Handlers;
 using Platform.Plugins.Sdk.Routes;
+using Platform.Plugins.Sdk.Stages;
 using Platform.Plugins.Sdk.Validation;
 
 namespace Platform.Plugins.Loading;
@@ -34,8 +36,8 @@ internal sealed class PluginContext(IReadOnlyDictionary<string, string> settings
         AddHandler(new HandlerRegistration(name, events, null, null, null, filter, handler, options ?? HandlerOptions.Default));
     }
 
-    public void OnTransition(string name, ClusterPhase? from, ClusterPhase to, ClusterFilter filter, ClusterHandler handler, HandlerOptions? options = null) =>
-        AddHandler(new HandlerRegistration(name, ClusterEvents.None, from, to, null, filter, handler, options ?? HandlerOptions.Default));
+    public void OnTransition(string name, ClusterPhase? fromPhase, ClusterPhase toPhase, ClusterFilter filter, ClusterHandler handler, HandlerOptions? options = null) =>
+        AddHandler(new HandlerRegistration(name, ClusterEvents.None, fromPhase, toPhase, null, filter, handler, options ?? HandlerOptions.Default));
 
     public void OnTimer(string name, TimeSpan interval, ClusterFilter filter, ClusterHandler handler, HandlerOptions? options = null)
     {
@@ -86,6 +88,47 @@ internal sealed class PluginContext(IReadOnlyDictionary<string, string> settings
         EnsureOpen();
         ArgumentNullException.ThrowIfNull(authenticator);
         Registrations.Authenticators.Add(authenticator);
+    }
+
+    public void AddDeploymentStage(IDeploymentStage stage)
+    {
+        EnsureOpen();
+        ArgumentNullException.ThrowIfNull(stage);
+        EnsureName(stage.Name, "stage", Registrations.Stages.Select(s => s.Name));
+        Registrations.Stages.Add(stage);
+    }
+
+    public void AddCommand(ICliCommand command)
+    {
+        EnsureOpen();
+        ArgumentNullException.ThrowIfNull(command);
+        EnsureName(command.Name, "command", Registrations.Commands.Select(c => c.Name));
+        var arguments = command.Arguments ?? throw new ArgumentException($"Command {command.Name} has no argument list.", nameof(command));
+        if (arguments.GroupBy(a => a.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new ArgumentException($"Command {command.Name} names argument {twice.Key} twice.", nameof(command));
+        }
+
+        // Positional arguments: once one has a default, every later one needs one too, or the command line is ambiguous.
+        if (arguments.SkipWhile(a => a.Required).FirstOrDefault(a => a.Required) is { } late)
+        {
+            throw new ArgumentException($"Command {command.Name}: required argument {late.Name} follows an optional one.", nameof(command));
+        }
+
+        Registrations.Commands.Add(command);
+    }
+
+    private static void EnsureName(string name, string what, IEnumerable<string> taken)
+    {
+        if (!PluginNames.IsValid(name))
+        {
+            throw new ArgumentException($"A {what} name is lower-case letters, digits and dashes; got '{name}'.", nameof(name));
+        }
+
+        if (taken.Contains(name, StringComparer.Ordinal))
+        {
+            throw new ArgumentException($"A {what} named {name} is already registered.", nameof(name));
+        }
     }
 
     private void AddHandler(HandlerRegistration registration)

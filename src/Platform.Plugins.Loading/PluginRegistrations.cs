@@ -1,8 +1,10 @@
 using Platform.Auth.Abstractions;
 using Platform.Plugins.Sdk;
+using Platform.Plugins.Sdk.Commands;
 using Platform.Plugins.Sdk.Deployments;
 using Platform.Plugins.Sdk.Handlers;
 using Platform.Plugins.Sdk.Routes;
+using Platform.Plugins.Sdk.Stages;
 using Platform.Plugins.Sdk.Validation;
 
 namespace Platform.Plugins.Loading;
@@ -67,6 +69,8 @@ public sealed class PluginRegistrations
     public List<RouteRegistration> Routes { get; } = [];
     public List<IDeploymentPlugin> Deployments { get; } = [];
     public List<IAuthenticator> Authenticators { get; } = [];
+    public List<IDeploymentStage> Stages { get; } = [];
+    public List<ICliCommand> Commands { get; } = [];
 
     /// <summary>What the API shows: capability → the names registered under it.</summary>
     public Dictionary<string, IReadOnlyList<string>> Capabilities()
@@ -86,6 +90,8 @@ public sealed class PluginRegistrations
         Add(PluginCapabilities.Routes, Routes.Select(r => $"{r.Method} {r.Pattern}"));
         Add(PluginCapabilities.Deployments, Deployments.Select(d => d.Kind));
         Add(PluginCapabilities.Authenticators, Authenticators.Select(a => a.Name));
+        Add(PluginCapabilities.Stages, Stages.OrderBy(s => s.Priority).Select(s => $"{s.Name} (priority {s.Priority})"));
+        Add(PluginCapabilities.Commands, Commands.Select(c => c.Arguments.Count == 0 ? c.Name : $"{c.Name} {string.Join(' ', c.Arguments.Select(a => a.Required ? $"<{a.Name}>" : $"[{a.Name}]"))}"));
         return capabilities;
     }
 }

@@ -1,8 +1,10 @@
 using Microsoft.Extensions.Logging;
 using Platform.Auth.Abstractions;
+using Platform.Plugins.Sdk.Commands;
 using Platform.Plugins.Sdk.Deployments;
 using Platform.Plugins.Sdk.Handlers;
 using Platform.Plugins.Sdk.Routes;
+using Platform.Plugins.Sdk.Stages;
 using Platform.Plugins.Sdk.Validation;
 
 namespace Platform.Plugins.Sdk;
@@ -24,8 +26,8 @@ public interface IPluginContext
     /// </summary>
     void OnClusterEvent(string name, ClusterEvents events, ClusterFilter filter, ClusterHandler handler, HandlerOptions? options = null);
 
-    /// <summary>A handler run when a cluster goes from phase <paramref name="from"/> (null: any) to <paramref name="to"/>.</summary>
-    void OnTransition(string name, ClusterPhase? from, ClusterPhase to, ClusterFilter filter, ClusterHandler handler, HandlerOptions? options = null);
+    /// <summary>A handler run when a cluster goes from phase <paramref name="fromPhase"/> (null: any) to <paramref name="toPhase"/>.</summary>
+    void OnTransition(string name, ClusterPhase? fromPhase, ClusterPhase toPhase, ClusterFilter filter, ClusterHandler handler, HandlerOptions? options = null);
 
     /// <summary>A handler run every <paramref name="interval"/> for each RUNNING cluster that passes the filter (kopf's timers).</summary>
     void OnTimer(string name, TimeSpan interval, ClusterFilter filter, ClusterHandler handler, HandlerOptions? options = null);
@@ -40,6 +42,12 @@ public interface IPluginContext
 
     /// <summary>An authenticator for Auth to offer, loaded there the same way.</summary>
     void AddAuthenticator(IAuthenticator authenticator);
+
+    /// <summary>A stage of deploying the platform (render, deploy, check, destroy); recorded and listed, not yet run.</summary>
+    void AddDeploymentStage(IDeploymentStage stage);
+
+    /// <summary>A subcommand of the platform's CLI; recorded and listed, not yet run.</summary>
+    void AddCommand(ICliCommand command);
 }
 
 /// <summary>Durable key/value state of one plugin (values are short strings; keep big data elsewhere).</summary>

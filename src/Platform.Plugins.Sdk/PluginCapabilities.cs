@@ -8,4 +8,6 @@ public static class PluginCapabilities
     public const string Routes = "routes";
     public const string Deployments = "deployments";
     public const string Authenticators = "authenticators";
+    public const string Stages = "stages";
+    public const string Commands = "commands";
 }

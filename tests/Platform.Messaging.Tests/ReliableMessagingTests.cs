@@ -57,7 +57,7 @@ public sealed class ReliableMessagingTests(TwoServices services)
         throw new TimeoutException($"The watcher never applied ClusterCreated for {name} within {Patience}.");
     }
 
-    private async Task<long> ScalarAsync(string database, string sql, params object[] parameters)
+    private static async Task<long> ScalarAsync(string database, string sql, params object[] parameters)
     {
         await using var connection = new NpgsqlConnection(database);
         await connection.OpenAsync();

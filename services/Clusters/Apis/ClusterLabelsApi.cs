@@ -41,7 +41,10 @@ public static class ClusterLabelsApi
         return TypedResults.Ok(new Dictionary<string, string>(parsed));
     }
 
-    /// <summary>Null when the plugins' validators allow the request; otherwise the refusal (422 with their message).</summary>
+    /// <summary>
+    /// Null when the plugins' validators allow the request; otherwise the refusal: 422 with a validator's message, or 503
+    /// when Plugins did not answer and validation fails closed.
+    /// </summary>
     internal static async Task<JsonHttpResult<ErrorBody>?> RefusalAsync(
         HttpContext context, PluginValidationClient validation, string operation, ClusterRecord? cluster, string owner,
         IReadOnlyDictionary<string, string> labels, JsonObject? options, int? workers, CancellationToken cancellationToken)
@@ -53,7 +56,12 @@ public static class ClusterLabelsApi
             labels,
             (options ?? []).ToDictionary(p => p.Key, p => p.Value?.GetValueKind() == System.Text.Json.JsonValueKind.String ? p.Value.GetValue<string>() : p.Value?.ToJsonString() ?? "null"),
             workers);
-        var verdict = await validation.ValidateAsync(request, context.Request.Headers[PlatformIdentity.HeaderName].FirstOrDefault(), cancellationToken);
-        return verdict.Allowed ? null : ClustersApi.Error(StatusCodes.Status422UnprocessableEntity, verdict.Message ?? "Refused by a plugin's validator");
+        var outcome = await validation.ValidateAsync(request, context.Request.Headers[PlatformIdentity.HeaderName].FirstOrDefault(), cancellationToken);
+        return outcome.Decision switch
+        {
+            ValidationDecision.Allowed => null,
+            ValidationDecision.Unavailable => ClustersApi.Error(StatusCodes.Status503ServiceUnavailable, outcome.Message!),
+            _ => ClustersApi.Error(StatusCodes.Status422UnprocessableEntity, outcome.Message!),
+        };
     }
 }

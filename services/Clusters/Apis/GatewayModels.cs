@@ -50,7 +50,7 @@ public sealed record GatewayClusterCreated([property: JsonPropertyName("name")] 
 public sealed record GatewayClusterOptions([property: JsonPropertyName("cluster_options")] IReadOnlyList<GatewayOptionField> ClusterOptions)
 {
     public static GatewayClusterOptions From(ClusterOptions options) =>
-        new([.. options.Fields.Select(f => new GatewayOptionField(f.Field, f.Label, f.Default, f.Spec()))]);
+        new([.. options.Fields.Select(f => new GatewayOptionField(f.Field, f.Label, f.DefaultValue, f.Spec()))]);
 }
 
 /// <summary>One option: exactly <c>field, label, default, spec</c>.</summary>

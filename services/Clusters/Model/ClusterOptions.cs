@@ -70,7 +70,7 @@ public sealed partial class ClusterOptions
         var validated = new JsonObject();
         foreach (var field in Fields)
         {
-            validated[field.Field] = requested.TryGetPropertyValue(field.Field, out var value) ? field.Validate(value) : field.Default;
+            validated[field.Field] = requested.TryGetPropertyValue(field.Field, out var value) ? field.Validate(value) : field.DefaultValue;
         }
 
         return validated;

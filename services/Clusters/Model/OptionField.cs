@@ -16,7 +16,7 @@ public abstract class OptionField(string field, string? label, string? target)
     /// <summary>What the value configures (a worker resource, an environment variable…); defaults to the field name.</summary>
     public string Target { get; } = string.IsNullOrWhiteSpace(target) ? field : target;
 
-    public abstract JsonNode? Default { get; }
+    public abstract JsonNode? DefaultValue { get; }
 
     public abstract JsonObject Spec();
 
@@ -84,7 +84,7 @@ public sealed class IntegerOptionField : OptionField
 
     public long? Min { get; }
     public long? Max { get; }
-    public override JsonNode? Default => JsonValue.Create(defaultValue);
+    public override JsonNode? DefaultValue => JsonValue.Create(defaultValue);
 
     public override JsonObject Spec() => new() { ["type"] = "int", ["min"] = Min, ["max"] = Max };
 
@@ -124,7 +124,7 @@ public sealed class FloatOptionField : OptionField
 
     public double? Min { get; }
     public double? Max { get; }
-    public override JsonNode? Default => JsonValue.Create(defaultValue);
+    public override JsonNode? DefaultValue => JsonValue.Create(defaultValue);
 
     public override JsonObject Spec() => new() { ["type"] = "float", ["min"] = Min, ["max"] = Max };
 
@@ -166,7 +166,7 @@ public sealed class StringOptionField : OptionField
 
     public int MaxLength { get; }
 
-    public override JsonNode? Default => JsonValue.Create(defaultValue);
+    public override JsonNode? DefaultValue => JsonValue.Create(defaultValue);
 
     public override JsonObject Spec() => new() { ["type"] = "string" };
 
@@ -186,7 +186,7 @@ public sealed class BoolOptionField : OptionField
         this.defaultValue = defaultValue;
     }
 
-    public override JsonNode? Default => JsonValue.Create(defaultValue);
+    public override JsonNode? DefaultValue => JsonValue.Create(defaultValue);
 
     public override JsonObject Spec() => new() { ["type"] = "bool" };
 
@@ -214,7 +214,7 @@ public sealed class SelectOptionField : OptionField
     }
 
     public IReadOnlyList<string> Options { get; }
-    public override JsonNode? Default => JsonValue.Create(defaultValue);
+    public override JsonNode? DefaultValue => JsonValue.Create(defaultValue);
 
     public override JsonObject Spec() => new() { ["type"] = "select", ["options"] = new JsonArray([.. Options.Select(o => JsonValue.Create(o))]) };
 
@@ -263,7 +263,7 @@ public sealed class MappingOptionField : OptionField
     public int MaxTotalLength { get; }
 
     // A copy each time: callers may add to the returned mapping.
-    public override JsonNode? Default => defaultValue.DeepClone();
+    public override JsonNode? DefaultValue => defaultValue.DeepClone();
 
     public override JsonObject Spec() => new() { ["type"] = "mapping" };
 

@@ -3,6 +3,7 @@ using Platform.Contracts.Plugins;
 using Platform.Plugins.Loading;
 using Platform.Plugins.Model;
 using Platform.Plugins.Sdk.Validation;
+using Platform.ServiceDefaults.Telemetry;
 
 namespace Platform.Plugins.Validation;
 
@@ -44,6 +45,7 @@ public sealed class ClusterAdmission(PluginHost host, IOptions<PluginSettings> s
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
         string failure;
+        string cause;
         try
         {
             return await Task.Run(() => validator.Validator(question, deadline.Token).AsTask(), CancellationToken.None).WaitAsync(timeout, cancellationToken);
@@ -55,15 +57,22 @@ public sealed class ClusterAdmission(PluginHost host, IOptions<PluginSettings> s
         catch (Exception e) when (e is TimeoutException or OperationCanceledException)
         {
             failure = $"did not answer within {timeout.TotalSeconds:0.###} s";
+            cause = "validator_timeout";
         }
         catch (Exception e)
         {
             logger.LogWarning(e, "Validator {Plugin}/{Validator} failed", plugin, validator.Name);
             failure = $"failed ({e.GetType().Name})";
+            cause = "validator_failed";
         }
 
         var failOpen = settings.Value.Validators.FailOpen;
         logger.LogWarning("Validator {Plugin}/{Validator} {Failure}; {Decision}", plugin, validator.Name, failure, failOpen ? "allowing (fail-open)" : "refusing (fail-closed)");
+        if (failOpen)
+        {
+            PlatformTelemetry.ValidationBypassed.Add(1, new("operation", question.Operation.ToString().ToLowerInvariant()), new("cause", cause), new("plugin", plugin));
+        }
+
         return failOpen ? ValidationVerdict.Allow : ValidationVerdict.Refuse($"Validator {validator.Name} of plugin {plugin} {failure}; the request is refused until it answers.");
     }
 }

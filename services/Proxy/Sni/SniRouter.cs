@@ -39,7 +39,7 @@ public sealed class SniRouter(RouteTable routes, ILogger<SniRouter> logger)
         }
     }
 
-    private async Task<(ClientHelloStatus Status, string? ServerName, bool Empty)> PeekAsync(ConnectionContext connection)
+    private static async Task<(ClientHelloStatus Status, string? ServerName, bool Empty)> PeekAsync(ConnectionContext connection)
     {
         var input = connection.Transport.Input;
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(connection.ConnectionClosed);

@@ -2,7 +2,7 @@ namespace Platform.Plugins.Sdk.Deployments;
 
 /// <summary>
 /// Deploys something the platform does not know natively (the Pi layer's <c>DeploymentPlugin</c>): <c>DeployAsync(config)</c>
-/// and <c>StatusAsync(name)</c>. Deployment stages and CLI subcommands will be further capabilities next to this one.
+/// and <c>StatusAsync(name)</c>. Stages of deploying the platform itself are <see cref="Stages.IDeploymentStage"/>.
 /// </summary>
 public interface IDeploymentPlugin
 {

@@ -36,8 +36,8 @@ public sealed class ClusterOptionsTests
         Assert.Equal("""{"type":"bool"}""", Options.Fields[5].Spec().ToJsonString());
         Assert.Equal("""{"type":"string"}""", Options.Fields[7].Spec().ToJsonString());
         Assert.Equal("worker_threads", Options.Fields[2].Label);
-        Assert.Equal("info", Options.Fields[4].Default!.GetValue<string>());
-        Assert.Equal("""{"A":"1"}""", Options.Fields[3].Default!.ToJsonString());
+        Assert.Equal("info", Options.Fields[4].DefaultValue!.GetValue<string>());
+        Assert.Equal("""{"A":"1"}""", Options.Fields[3].DefaultValue!.ToJsonString());
     }
 
     [Fact]

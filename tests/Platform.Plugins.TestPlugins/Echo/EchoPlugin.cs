@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using Platform.Plugins.Sdk;
+using Platform.Plugins.Sdk.Commands;
 using Platform.Plugins.Sdk.Deployments;
 using Platform.Plugins.Sdk.Routes;
+using Platform.Plugins.Sdk.Stages;
 using Platform.Plugins.TestPlugins.Echo;
 using Platform.Plugins.TestPlugins.Greeting;
 
@@ -9,7 +11,10 @@ using Platform.Plugins.TestPlugins.Greeting;
 
 namespace Platform.Plugins.TestPlugins.Echo;
 
-/// <summary>Answers <c>GET greeting</c> with the version of its private Greeting library, and echoes the caller.</summary>
+/// <summary>
+/// Answers <c>GET greeting</c> with the version of its private Greeting library, and echoes the caller; registers a
+/// deployment stage and a CLI command so the capabilities list shows both.
+/// </summary>
 public sealed class EchoPlugin : IPlugin
 {
     public string Name => "echo";
@@ -20,6 +25,8 @@ public sealed class EchoPlugin : IPlugin
         context.MapRoute("GET", "whoami/{tag}", (request, token) =>
             Task.FromResult(PluginResponse.Json(new Caller(request.Caller.User, request.Caller.IsAdmin, request.RouteValues["tag"]))));
         context.AddDeployment(new MemoryDeployment());
+        context.AddDeploymentStage(new EchoStage());
+        context.AddCommand(new EchoCommand());
         return Task.CompletedTask;
     }
 
@@ -45,4 +52,50 @@ public sealed class MemoryDeployment : IDeploymentPlugin
 
     public Task<DeploymentStatus> StatusAsync(string name, CancellationToken cancellationToken) =>
         Task.FromResult(deployed.TryGetValue(name, out var by) ? new DeploymentStatus(name, "ready", $"deployed for {by}") : new DeploymentStatus(name, "unknown", null));
+}
+
+/// <summary>A stage that renders the configuration it is given into one file and passes it on as its output.</summary>
+public sealed class EchoStage : IDeploymentStage
+{
+    public string Name => "echo-config";
+
+    public int Priority => 90;
+
+    public Task<IReadOnlyDictionary<string, string>> RenderAsync(StageInput input, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>
+        {
+            ["echo/config.txt"] = string.Join('\n', input.Configuration.Select(p => $"{p.Key}={p.Value}")),
+        });
+
+    public Task<StageOutput> DeployAsync(StageInput input, CancellationToken cancellationToken) => Task.FromResult(new StageOutput(input.Configuration));
+
+    public Task<StageCheck> CheckAsync(StageInput input, CancellationToken cancellationToken) => Task.FromResult(StageCheck.Pass);
+
+    public Task DestroyAsync(StageInput input, CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary><c>platform echo say &lt;text&gt; [times]</c>: writes the text, once by default.</summary>
+public sealed class EchoCommand : ICliCommand
+{
+    public string Name => "say";
+
+    public string Description => "Writes the text back.";
+
+    public IReadOnlyList<CommandArgument> Arguments { get; } = [new("text", "What to write."), new("times", "How often.", "1")];
+
+    public async Task<int> ExecuteAsync(CommandContext context, CancellationToken cancellationToken)
+    {
+        if (!int.TryParse(context.Arguments["times"], System.Globalization.CultureInfo.InvariantCulture, out var times) || times < 1)
+        {
+            await context.Error.WriteLineAsync("times must be a positive integer");
+            return 2;
+        }
+
+        for (var i = 0; i < times; i++)
+        {
+            await context.Output.WriteLineAsync(context.Arguments["text"]);
+        }
+
+        return 0;
+    }
 }

@@ -3,14 +3,10 @@ extern alias clusters;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
-using Microsoft.Extensions.DependencyInjection;
 using Platform.Plugins.Tests.Support;
 using Platform.Testing;
 using ClustersProgram = clusters::Program;
-using PluginValidationClient = clusters::Platform.Clusters.Infrastructure.PluginValidationClient;
 
 namespace Platform.Plugins.Tests.Integration;
 
@@ -18,53 +14,28 @@ namespace Platform.Plugins.Tests.Integration;
 /// The real Clusters service (real Dask processes) next to the real Plugins service: labels travel from the create
 /// request through the bus to the hello plugin, its validator refuses through Clusters, its annotation comes back.
 /// </summary>
-public sealed class ClustersWithPluginsFixture : PluginsServiceFixture
+public class ClustersWithPluginsFixture : PluginsServiceFixture
 {
     public TestDirectory ClusterData { get; } = new("plugins-clusters");
     public WebApplicationFactory<ClustersProgram> Clusters { get; private set; } = null!;
     public HttpClient ClustersHttp { get; private set; } = null!;
 
+    /// <summary>What a validator that cannot answer means, in Plugins and in Clusters alike.</summary>
+    protected virtual bool FailOpen => false;
+
+    protected override Dictionary<string, string?> Settings => new(base.Settings) { ["Plugins:Validators:FailOpen"] = FailOpen.ToString() };
+
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
         await EnsureEnabledAsync("hello", PluginPackages.HelloAsync);
-        var clustersDb = await Infrastructure.CreateDatabaseAsync("clustersdb");
-        var settings = new Dictionary<string, string?>(Identity.Configuration)
-        {
-            ["ConnectionStrings:clustersdb"] = clustersDb,
-            ["ConnectionStrings:messaging"] = Infrastructure.RabbitMq.ConnectionString,
-            ["Platform:ServiceName"] = $"clusters-{ServiceName}",
-            ["Messaging:Outbox:PollInterval"] = "00:00:00.200",
-            ["Clusters:DataDirectory"] = ClusterData.Path,
-            ["Clusters:StopClustersOnShutdown"] = "true",
-            ["Clusters:ReconcileInterval"] = "00:00:00.300",
-            ["Clusters:StopGracePeriod"] = "00:00:05",
-            ["Clusters:Validation:Url"] = "http://plugins.test",
-        };
-        var pluginsHandler = Host.Server.CreateHandler();
-        Clusters = new WebApplicationFactory<ClustersProgram>().WithWebHostBuilder(builder =>
-        {
-            foreach (var (key, value) in settings)
-            {
-                builder.UseSetting(key, value);
-            }
-
-            // Clusters calls the in-memory Plugins service as it would call http://plugins.
-            builder.ConfigureTestServices(services => services.AddHttpClient<PluginValidationClient>().ConfigurePrimaryHttpMessageHandler(() => pluginsHandler));
-        });
+        var validation = new Dictionary<string, string?> { ["Url"] = "http://plugins.test", ["FailOpen"] = FailOpen.ToString() };
+        Clusters = await ClustersServiceHost.StartAsync(Infrastructure, Identity, $"clusters-{ServiceName}", ClusterData.Path, validation, Host.Server.CreateHandler());
         ClustersHttp = Clusters.CreateClient();
     }
 
-    public async Task<JsonElement> ClustersJsonAsync(HttpMethod method, string path, object? body, HttpStatusCode expected, string user = "alice")
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-        var (name, value) = Identity.Header(user);
-        request.Headers.Add(name, value);
-        using var response = await ClustersHttp.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"{method} {path}: expected {(int)expected}, got {(int)response.StatusCode}: {text}");
-        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
-    }
+    public Task<JsonElement> ClustersJsonAsync(HttpMethod method, string path, object? body, HttpStatusCode expected, string user = "alice") =>
+        ClustersServiceHost.JsonAsync(ClustersHttp, Identity, method, path, body, expected, user);
 
     public override async Task DisposeAsync()
     {
@@ -110,6 +81,19 @@ public sealed class ClustersWithPluginsTests(ClustersWithPluginsFixture service)
         {
             await service.ClustersJsonAsync(HttpMethod.Delete, $"/api/v1/clusters/{name}", null, HttpStatusCode.NoContent);
         }
+    }
+
+    [Fact]
+    public async Task A_validator_that_does_not_answer_in_time_refuses_the_create_with_422_naming_it_when_failing_closed()
+    {
+        await service.EnsureEnabledAsync("chaos", PluginPackages.ChaosAsync);
+
+        var refused = await service.ClustersJsonAsync(
+            HttpMethod.Post, "/api/v1/clusters/", new { cluster_options = new { }, labels = new { chaos = "hang-validator" } }, HttpStatusCode.UnprocessableEntity);
+
+        Assert.Equal(
+            "Validator hangs-on-request of plugin chaos did not answer within 0.3 s; the request is refused until it answers.",
+            refused.GetProperty("error").GetString());
     }
 
     [Fact]

@@ -16,6 +16,11 @@ public sealed class RegistryApiTests(PluginsServiceFixture service) : IClassFixt
         Assert.Contains("GET greeting", installed.GetProperty("capabilities").GetProperty("routes").EnumerateArray().Select(r => r.GetString()));
         Assert.Null(service.Plugins.Find("echo"));
 
+        // Deployment stages and CLI commands are listed as capabilities (nothing runs them yet).
+        var capabilities = (await service.JsonAsync(HttpMethod.Get, "/api/plugins/echo")).GetProperty("capabilities");
+        Assert.Equal(["echo-config (priority 90)"], capabilities.GetProperty("stages").EnumerateArray().Select(s => s.GetString()));
+        Assert.Equal(["say <text> [times]"], capabilities.GetProperty("commands").EnumerateArray().Select(c => c.GetString()));
+
         var enabled = await service.EnableAsync("echo");
         Assert.True(enabled.GetProperty("enabled").GetBoolean());
         Assert.True(enabled.GetProperty("loaded").GetBoolean());

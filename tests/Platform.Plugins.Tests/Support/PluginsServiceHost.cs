@@ -1,10 +1,16 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Platform.Testing;
 
 namespace Platform.Plugins.Tests.Support;
 
-/// <summary>The real Plugins service in memory, on a real PostgreSQL database, RabbitMQ broker and a folder object store.</summary>
+/// <summary>
+/// The real Plugins service in memory, on a real PostgreSQL database, RabbitMQ broker and a folder object store; its logs
+/// are also kept in a <see cref="Microsoft.Extensions.Logging.Testing.FakeLogCollector"/>.
+/// </summary>
 public sealed class PluginsServiceHost(InfrastructureFixture infrastructure, IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<Program>
 {
     public static PluginsServiceHost Start(InfrastructureFixture infrastructure, IReadOnlyDictionary<string, string?> settings)
@@ -22,5 +28,7 @@ public sealed class PluginsServiceHost(InfrastructureFixture infrastructure, IRe
         {
             builder.UseSetting(key, value);
         }
+
+        builder.ConfigureTestServices(services => services.AddLogging(logging => logging.AddFakeLogging()));
     }
 }
