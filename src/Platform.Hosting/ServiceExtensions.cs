@@ -1,6 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
+using Platform.Hosting.Infrastructure;
 
 namespace Platform.Hosting;
 
@@ -13,11 +14,18 @@ public static class ServiceExtensions
         return builder.Configuration.GetValue("Platform:PublicPort", 8000);
     }
 
-    /// <summary>An HTTP endpoint on a port DCP allocates, and <c>/health</c> as the readiness others wait for.</summary>
+    /// <summary>
+    /// An HTTP endpoint, and <c>/health</c> as the readiness others wait for. Locally on a port chosen here and not
+    /// behind DCP's proxy: after the restart policy started a killed service again, DCP's proxied port sometimes
+    /// stopped answering while the new process listened (seen in the fault suite), and every call paid the extra hop.
+    /// </summary>
     public static IResourceBuilder<ProjectResource> WithServiceEndpoint(this IResourceBuilder<ProjectResource> project)
     {
         ArgumentNullException.ThrowIfNull(project);
-        return project.WithHttpEndpoint(name: "http").WithHttpHealthCheck("/health");
+        var endpoint = project.ApplicationBuilder.ExecutionContext.IsRunMode
+            ? project.WithHttpEndpoint(port: FreePort.Pick(), name: "http", isProxied: false)
+            : project.WithHttpEndpoint(name: "http");
+        return endpoint.WithHttpHealthCheck("/health");
     }
 
     /// <summary>

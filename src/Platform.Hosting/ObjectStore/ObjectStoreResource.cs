@@ -46,7 +46,8 @@ public static class ObjectStoreResourceExtensions
         Directory.CreateDirectory(root);
         var resource = new ObjectStoreResource(name, command, root);
         return builder.AddResource(resource)
-            .WithEndpoint(scheme: "http", name: ObjectStoreResource.EndpointName)
+            // Not behind DCP's proxy (see the PostgreSQL resource): a restarted server is reached directly.
+            .WithEndpoint(port: FreePort.Pick(), scheme: "http", name: ObjectStoreResource.EndpointName, isProxied: false)
             .WithArgs(context =>
             {
                 foreach (var argument in resource.S3rverCommand.Skip(1).Concat(S3rver.Arguments(Path.Combine(root, "s3rver"), PortPlaceholder, ObjectStoreResource.Bucket)))

@@ -45,8 +45,9 @@ public static class RabbitMqResourceExtensions
 
         var broker = new LocalRabbitMqResource(name, node);
         return builder.AddResource(broker)
-            .WithEndpoint(scheme: "tcp", name: LocalRabbitMqResource.AmqpEndpointName)
-            .WithEndpoint(scheme: "tcp", name: LocalRabbitMqResource.DistributionEndpointName)
+            // Not behind DCP's proxy either (see the PostgreSQL resource): a restarted node is reached directly.
+            .WithEndpoint(port: FreePort.Pick(), scheme: "tcp", name: LocalRabbitMqResource.AmqpEndpointName, isProxied: false)
+            .WithEndpoint(port: FreePort.Pick(), scheme: "tcp", name: LocalRabbitMqResource.DistributionEndpointName, isProxied: false)
             .WithEnvironment(context =>
             {
                 var ports = (
