@@ -16,7 +16,7 @@ public sealed class ClusterListingTests(ClustersServiceFixture service)
         var cluster = await user.WaitForStatusAsync(name, "RUNNING");
         Assert.Contains(name, Names(await user.JsonAsync(HttpMethod.Get, "/api/v1/clusters/")));
 
-        // A scheduler that ignores SIGTERM keeps the cluster STOPPING for the stop grace period (5 s here).
+        // A scheduler that ignores SIGTERM keeps the cluster STOPPING for the stop grace period (10 s here, as deployed).
         var scheduler = (await user.DetailsAsync(name)).GetProperty("schedulerAddress").GetString()!;
         await DaskClient.RunAsync(cluster, scheduler, """
             import signal

@@ -24,7 +24,8 @@ public sealed class ClustersServiceFixture : IAsyncLifetime
         ["Proxy:Token"] = ProxyToken,
         ["Clusters:StopClustersOnShutdown"] = "true",
         ["Clusters:ReconcileInterval"] = "00:00:00.300",
-        ["Clusters:StopGracePeriod"] = "00:00:05",
+        // As deployed: a retiring worker closes itself within it; at 5 s a loaded CI machine stopped one first.
+        ["Clusters:StopGracePeriod"] = "00:00:10",
         ["Clusters:AdaptiveWindow"] = "2",
         // An extra option, so a test can give one cluster a start timeout too short to make.
         ["Clusters:Options:8:Field"] = "start_timeout",
