@@ -1,3 +1,4 @@
+using Npgsql;
 using Platform.Auth.Infrastructure;
 using Platform.Plugins.Loading;
 using Platform.Plugins.Sdk;
@@ -108,7 +109,12 @@ public sealed class AuthenticatorPlugins(PluginPackageStore store, PluginHost ho
 /// Loads the registry's enabled authenticator plugins and the extensions folder's at start, then keeps this replica in
 /// line with <c>plugin_packages</c> every <c>Auth:PluginSyncInterval</c> (5 s); unloads them all at shutdown.
 /// </summary>
-public sealed class AuthenticatorPluginStartup(ExtensionsFolder extensions, AuthenticatorPlugins plugins, PluginHost host, IConfiguration configuration) : BackgroundService
+public sealed class AuthenticatorPluginStartup(
+    ExtensionsFolder extensions,
+    AuthenticatorPlugins plugins,
+    PluginHost host,
+    IConfiguration configuration,
+    ILogger<AuthenticatorPluginStartup> logger) : BackgroundService
 {
     private readonly TimeSpan interval = configuration.GetValue("Auth:PluginSyncInterval", TimeSpan.FromSeconds(5));
 
@@ -131,7 +137,15 @@ public sealed class AuthenticatorPluginStartup(ExtensionsFolder extensions, Auth
         using var timer = new PeriodicTimer(interval);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            await plugins.ApplyAllAsync(stoppingToken);
+            try
+            {
+                await plugins.ApplyAllAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is NpgsqlException or TimeoutException)
+            {
+                // The database away (restarting, say) must not stop Auth: the next round syncs again.
+                logger.LogWarning("Syncing authenticator plugins with the registry failed ({Error}); retrying in {Interval}", e.Message, interval);
+            }
         }
     }
 }
