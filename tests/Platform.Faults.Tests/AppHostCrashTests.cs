@@ -20,14 +20,21 @@ public sealed class AppHostCrashTests(ITestOutputHelper log) : IDisposable
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(10);
     private static readonly TimeSpan Convergence = TimeSpan.FromSeconds(30);
 
+    private const string UserName = "fault-cat";
+
     private readonly TestDirectory directory = new("faults-apphost");
 
-    public void Dispose() => directory.Dispose();
+    public void Dispose()
+    {
+        // A failed run still leaves no Dask process behind (a passing one has none left to kill).
+        DaskProcesses.Sweep([UserName], directory.Path);
+        directory.Dispose();
+    }
 
     [FaultFact]
     public async Task After_the_AppHost_is_killed_the_next_run_cleans_up_and_tells_the_user_what_became_of_every_cluster()
     {
-        const string UserName = "fault-cat";
+        DaskProcesses.SweepNowAndOnExit([UserName], directory.Path);
         var data = Path.Combine(directory.Path, "data");
         List<string> clusters = [];
         IReadOnlyList<int> firstRun;

@@ -20,14 +20,22 @@ public sealed class CrashRestartTests(ITestOutputHelper log) : IDisposable
     private static readonly TimeSpan RestartTimeout = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan Convergence = TimeSpan.FromSeconds(30);
 
+    private static readonly string[] UserNames = ["fault-ann", "fault-ben"];
+
     private readonly TestDirectory directory = new("faults-crash");
 
-    public void Dispose() => directory.Dispose();
+    public void Dispose()
+    {
+        // A failed run still leaves no Dask process behind (a passing one has none left to kill).
+        DaskProcesses.Sweep(UserNames, directory.Path);
+        directory.Dispose();
+    }
 
     [FaultFact]
     public async Task Each_service_RabbitMQ_and_PostgreSQL_killed_during_100_cluster_operations_is_restarted_and_nothing_is_lost()
     {
-        var userNames = new[] { "fault-ann", "fault-ben" };
+        var userNames = UserNames;
+        DaskProcesses.SweepNowAndOnExit(userNames, directory.Path);
         using var receiver = new WebhookReceiver();
         // The receiver is on loopback, which webhooks refuse unless allowed. Each user keeps 6 clusters running, and a
         // create whose answer a fault swallowed is sent again (a duplicate the user stops later): above the default
