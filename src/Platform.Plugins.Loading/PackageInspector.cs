@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.IO.Compression;
+using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
 using System.Security.Cryptography;
@@ -69,10 +70,15 @@ public static class PackageInspector
             foreach (var entry in ours)
             {
                 var bytes = ReadAll(entry);
-                var (simpleName, pluginType) = ReadAssembly(bytes);
+                var (simpleName, pluginType, references) = ReadAssembly(bytes);
                 if (simpleName is null)
                 {
                     return PackageInspection.Refused($"{entry.FullName} is not a .NET assembly.");
+                }
+
+                if (NewerSharedReference(simpleName, references) is { } referenceProblem)
+                {
+                    return PackageInspection.Refused(referenceProblem);
                 }
 
                 assemblies[simpleName] = bytes;
@@ -135,25 +141,60 @@ public static class PackageInspector
         return buffer.ToArray();
     }
 
-    /// <summary>The assembly's simple name and, if it has the entry-point attribute, the plugin type it names.</summary>
-    private static (string? SimpleName, string? PluginType) ReadAssembly(byte[] bytes)
+    /// <summary>
+    /// A reference to a contract the host shares with plugins (the SDK, the contracts) in a version newer than the
+    /// host's: the plugin's types could not load here, so it is refused naming both versions; null when none.
+    /// </summary>
+    public static string? NewerSharedReference(string assembly, IEnumerable<AssemblyName> references)
+    {
+        ArgumentNullException.ThrowIfNull(references);
+        foreach (var reference in references)
+        {
+            if (reference.Name is { } name && PluginLoadContext.IsSharedContract(name)
+                && HostVersion(name) is { } host && reference.Version is { } wanted && wanted > host)
+            {
+                return $"{assembly} was built against {name} {wanted}, newer than this platform's {host}; build the plugin against the SDK version the platform runs, or an older one.";
+            }
+        }
+
+        return null;
+    }
+
+    private static Version? HostVersion(string name)
+    {
+        try
+        {
+            return Assembly.Load(new AssemblyName(name)).GetName().Version;
+        }
+        catch (FileNotFoundException)
+        {
+            // This host does not carry that contract (Plugins has no Auth abstractions): nothing to compare with.
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The assembly's simple name, the plugin type it names if it has the entry-point attribute, and what it references.
+    /// </summary>
+    private static (string? SimpleName, string? PluginType, IReadOnlyList<AssemblyName> References) ReadAssembly(byte[] bytes)
     {
         try
         {
             using var pe = new PEReader(ImmutableArray.Create(bytes));
             if (!pe.HasMetadata)
             {
-                return (null, null);
+                return (null, null, []);
             }
 
             var reader = pe.GetMetadataReader();
             if (!reader.IsAssembly)
             {
-                return (null, null);
+                return (null, null, []);
             }
 
             var definition = reader.GetAssemblyDefinition();
             var simpleName = reader.GetString(definition.Name);
+            var references = reader.AssemblyReferences.Select(r => reader.GetAssemblyReference(r).GetAssemblyName()).ToList();
             foreach (var handle in definition.GetCustomAttributes())
             {
                 var attribute = reader.GetCustomAttribute(handle);
@@ -164,14 +205,14 @@ public static class PackageInspector
 
                 var value = attribute.DecodeValue(new TypeNameProvider());
                 var typeName = value.FixedArguments.Length == 1 ? value.FixedArguments[0].Value as string : null;
-                return (simpleName, typeName?.Split(',')[0].Trim());
+                return (simpleName, typeName?.Split(',')[0].Trim(), references);
             }
 
-            return (simpleName, null);
+            return (simpleName, null, references);
         }
         catch (BadImageFormatException)
         {
-            return (null, null);
+            return (null, null, []);
         }
     }
 

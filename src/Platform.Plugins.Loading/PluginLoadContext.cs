@@ -28,7 +28,9 @@ internal sealed class PluginLoadContext(string name, IReadOnlyDictionary<string,
             StringComparer.OrdinalIgnoreCase);
     });
 
-    public static bool IsShared(string simpleName) => SharedContracts.Contains(simpleName) || FrameworkAssemblies.Value.Contains(simpleName);
+    public static bool IsShared(string simpleName) => IsSharedContract(simpleName) || FrameworkAssemblies.Value.Contains(simpleName);
+
+    public static bool IsSharedContract(string simpleName) => SharedContracts.Contains(simpleName);
 
     public Assembly LoadPrivate(string simpleName)
     {

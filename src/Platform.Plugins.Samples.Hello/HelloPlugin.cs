@@ -10,8 +10,8 @@ using Platform.Plugins.Sdk.Validation;
 namespace Platform.Plugins.Samples.Hello;
 
 /// <summary>
-/// Greets every RUNNING cluster labelled <c>hello=yes</c> (records its name, annotates it), lists the greeted clusters at
-/// <c>GET /api/plugins/hello/seen</c>, refuses clusters labelled <c>hello=forbidden</c>, and keeps clusters labelled
+/// Greets every RUNNING cluster labelled <c>hello=yes</c> (records its name, annotates it), lists the caller's greeted clusters at
+/// <c>GET /api/plugins/hello/seen</c> (an admin's: all), refuses clusters labelled <c>hello=forbidden</c>, and keeps clusters labelled
 /// <c>hello=small</c> at <c>SmallMaxWorkers</c> (2) workers or fewer: a scale above it, or an adapt without such a maximum, is refused.
 /// </summary>
 public sealed class HelloPlugin : IPlugin
@@ -30,13 +30,15 @@ public sealed class HelloPlugin : IPlugin
             ClusterFilter.Any.WithLabel("hello", "yes"),
             async (cluster, token) =>
             {
-                await state.SetAsync(SeenPrefix + cluster.ClusterName, DateTimeOffset.UtcNow.ToString("O"), token);
+                await state.SetAsync($"{SeenPrefix}{Uri.EscapeDataString(cluster.Owner)}/{cluster.ClusterName}", DateTimeOffset.UtcNow.ToString("O"), token);
                 cluster.Annotate("hello/greeted", $"Hello, {cluster.Owner}!");
             });
+        // A user sees the greetings of their own clusters only (cluster names are theirs to share); an admin sees all.
         context.MapRoute("GET", "seen", async (request, token) =>
         {
-            var seen = await state.ListAsync(SeenPrefix, token);
-            return PluginResponse.Json(new SeenClusters([.. seen.Keys.Select(k => k[SeenPrefix.Length..])]));
+            var prefix = request.Caller.IsAdmin ? SeenPrefix : $"{SeenPrefix}{Uri.EscapeDataString(request.Caller.User)}/";
+            var seen = await state.ListAsync(prefix, token);
+            return PluginResponse.Json(new SeenClusters([.. seen.Keys.Select(k => k[(k.LastIndexOf('/') + 1)..])]));
         });
         context.AddValidator("no-forbidden", (request, token) => ValueTask.FromResult(
             request.Labels.TryGetValue("hello", out var value) && value == "forbidden"

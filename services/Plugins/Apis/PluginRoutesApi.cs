@@ -27,7 +27,7 @@ public static class PluginRoutesApi
         var segments = (path ?? "").Split('/', StringSplitOptions.RemoveEmptyEntries);
         if (host.Find(plugin) is not { } loaded)
         {
-            await JsonErrors.WriteAsync(context, StatusCodes.Status404NotFound, $"Plugin {plugin} is not enabled.");
+            await JsonErrors.WriteAsync(context, StatusCodes.Status404NotFound, $"Plugin {plugin} is not installed or not enabled.");
             return;
         }
 

@@ -43,6 +43,10 @@ public sealed class HandlerTests(PluginsServiceFixture service) : IClassFixture<
         var names = seen.GetProperty("seen").EnumerateArray().Select(e => e.GetString()).ToList();
         Assert.Contains(labelled, names);
         Assert.DoesNotContain(unlabelled, names);
+        var seenByBob = await service.JsonAsync(HttpMethod.Get, "/api/plugins/hello/seen", user: "bob", admin: false);
+        Assert.DoesNotContain(labelled, seenByBob.GetProperty("seen").EnumerateArray().Select(e => e.GetString()));
+        var seenByAdmin = await service.JsonAsync(HttpMethod.Get, "/api/plugins/hello/seen", user: "root", admin: true);
+        Assert.Contains(labelled, seenByAdmin.GetProperty("seen").EnumerateArray().Select(e => e.GetString()));
         Assert.Empty((await service.RunsAsync("hello", unlabelled)).GetProperty("runs").EnumerateArray());
     }
 

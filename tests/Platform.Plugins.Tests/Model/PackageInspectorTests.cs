@@ -21,6 +21,18 @@ public sealed class PackageInspectorTests
     }
 
     [Fact]
+    public void A_plugin_built_against_a_newer_SDK_than_the_platform_runs_is_refused_naming_both_versions()
+    {
+        var host = typeof(Platform.Plugins.Sdk.IPlugin).Assembly.GetName().Version!;
+        var newer = new System.Reflection.AssemblyName($"Platform.Plugins.Sdk, Version={host.Major + 1}.0.0.0");
+
+        var problem = PackageInspector.NewerSharedReference("Acme.Plugin", [new("System.Runtime, Version=99.0.0.0"), newer]);
+
+        Assert.Equal($"Acme.Plugin was built against Platform.Plugins.Sdk {newer.Version}, newer than this platform's {host}; build the plugin against the SDK version the platform runs, or an older one.", problem);
+        Assert.Null(PackageInspector.NewerSharedReference("Acme.Plugin", [new($"Platform.Plugins.Sdk, Version={host}"), new("Platform.Contracts, Version=0.9.0.0")]));
+    }
+
+    [Fact]
     public void Bytes_that_are_not_a_zip_are_refused_as_not_a_zip()
     {
         var problem = PackageInspector.Inspect("definitely not a package"u8.ToArray(), 1_000_000).Problem;

@@ -1,5 +1,7 @@
 using System.Text;
+using Microsoft.AspNetCore.Http;
 using Platform.Webhooks.Model;
+using StandardWebhooks;
 using Platform.Webhooks.Tests.Support;
 
 namespace Platform.Webhooks.Tests.Model;
@@ -40,6 +42,27 @@ public sealed class WebhookSignerTests
         Assert.Equal(2, header.Split(' ').Length);
         Assert.Equal([current], StandardWebhooksVerifier.VerifyingSecrets("msg_1", now.ToUnixTimeSeconds().ToString(), header, body, [current], now));
         Assert.Equal([old], StandardWebhooksVerifier.VerifyingSecrets("msg_1", now.ToUnixTimeSeconds().ToString(), header, body, [old], now));
+    }
+
+    [Fact]
+    public void A_receiver_on_the_StandardWebhooks_library_verifies_our_signatures()
+    {
+        var (old, current) = (WebhookSecret.Generate(), WebhookSecret.Generate());
+        const string Body = """{"type":"cluster.stopped","timestamp":"2026-12-01T00:00:00.000000Z","data":{"name":"c\u00e9"}}""";
+        var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        HeaderDictionary Headers(params string[] secrets) => new()
+        {
+            ["webhook-id"] = "msg_2",
+            ["webhook-timestamp"] = timestamp.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["webhook-signature"] = WebhookSigner.Sign("msg_2", timestamp, Encoding.UTF8.GetBytes(Body), [.. secrets.Select(WebhookSecret.KeyBytes)]),
+        };
+
+        new StandardWebhook(current).Verify(Body, Headers(current));
+        // During a rotation the current secret signs first: StandardWebhooks 1.1.2 reads only the first signature of
+        // the header (the specification's own check, in the tests above, accepts either).
+        new StandardWebhook(current).Verify(Body, Headers(current, old));
+        Assert.Throws<StandardWebhooks.Diagnostics.WebhookVerificationException>(() => new StandardWebhook(WebhookSecret.Generate()).Verify(Body, Headers(current)));
+        Assert.Throws<StandardWebhooks.Diagnostics.WebhookVerificationException>(() => new StandardWebhook(current).Verify(Body + " ", Headers(current)));
     }
 
     [Fact]
