@@ -1,7 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Npgsql;
 using Platform.Auth.Tests.Support;
 using Platform.Testing;
 using static Platform.Auth.Tests.Support.AuthServiceHost;
@@ -24,19 +23,11 @@ public sealed class DatabaseOutageTests(InfrastructureFixture infrastructure)
             ["Auth:PluginSyncInterval"] = "00:00:00.100",
         });
         var lifetime = auth.Services.GetRequiredService<IHostApplicationLifetime>();
-        var database = new NpgsqlConnectionStringBuilder(auth.ConnectionString).Database!;
-        await using var admin = NpgsqlDataSource.Create(infrastructure.Postgres.GetConnectionString());
-
-        await SetConnectionsAllowedAsync(admin, database, allowed: false);
-        try
+        await using (await DatabaseOutage.BeginAsync(infrastructure.Postgres, auth.ConnectionString))
         {
             // Ten plugin-sync rounds against a database that refuses every connection.
             await Task.Delay(TimeSpan.FromSeconds(1));
             Assert.False(lifetime.ApplicationStopping.IsCancellationRequested, "Auth stopped itself during the database outage");
-        }
-        finally
-        {
-            await SetConnectionsAllowedAsync(admin, database, allowed: true);
         }
 
         await Eventually.TrueAsync(
@@ -48,17 +39,5 @@ public sealed class DatabaseOutageTests(InfrastructureFixture infrastructure)
             TimeSpan.FromSeconds(30),
             "a login after the database is back");
         Assert.False(lifetime.ApplicationStopping.IsCancellationRequested);
-    }
-
-    private static async Task SetConnectionsAllowedAsync(NpgsqlDataSource admin, string database, bool allowed)
-    {
-        await using var alter = admin.CreateCommand($"alter database \"{database}\" allow_connections {(allowed ? "true" : "false")}");
-        await alter.ExecuteNonQueryAsync();
-        if (!allowed)
-        {
-            await using var terminate = admin.CreateCommand("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1");
-            terminate.Parameters.Add(new NpgsqlParameter { Value = database });
-            await terminate.ExecuteNonQueryAsync();
-        }
     }
 }

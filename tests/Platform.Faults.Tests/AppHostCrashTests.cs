@@ -27,14 +27,14 @@ public sealed class AppHostCrashTests(ITestOutputHelper log) : IDisposable
     public void Dispose()
     {
         // A failed run still leaves no Dask process behind (a passing one has none left to kill).
-        DaskProcesses.Sweep([UserName], directory.Path);
+        DaskProcesses.Sweep([UserName]);
         directory.Dispose();
     }
 
     [FaultFact]
     public async Task After_the_AppHost_is_killed_the_next_run_cleans_up_and_tells_the_user_what_became_of_every_cluster()
     {
-        DaskProcesses.SweepNowAndOnExit([UserName], directory.Path);
+        DaskProcesses.SweepNowAndOnExit([UserName]);
         var data = Path.Combine(directory.Path, "data");
         List<string> clusters = [];
         IReadOnlyList<int> firstRun;

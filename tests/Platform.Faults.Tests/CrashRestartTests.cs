@@ -27,7 +27,7 @@ public sealed class CrashRestartTests(ITestOutputHelper log) : IDisposable
     public void Dispose()
     {
         // A failed run still leaves no Dask process behind (a passing one has none left to kill).
-        DaskProcesses.Sweep(UserNames, directory.Path);
+        DaskProcesses.Sweep(UserNames);
         directory.Dispose();
     }
 
@@ -35,7 +35,7 @@ public sealed class CrashRestartTests(ITestOutputHelper log) : IDisposable
     public async Task Each_service_RabbitMQ_and_PostgreSQL_killed_during_100_cluster_operations_is_restarted_and_nothing_is_lost()
     {
         var userNames = UserNames;
-        DaskProcesses.SweepNowAndOnExit(userNames, directory.Path);
+        DaskProcesses.SweepNowAndOnExit(userNames);
         using var receiver = new WebhookReceiver();
         // The receiver is on loopback, which webhooks refuse unless allowed. Each user keeps 6 clusters running, and a
         // create whose answer a fault swallowed is sent again (a duplicate the user stops later): above the default

@@ -49,48 +49,19 @@ public static class DaskProcesses
     }
 
     /// <summary>
-    /// Kills (SIGKILL) the Dask processes of <paramref name="users"/> that a test started under
-    /// <paramref name="directory"/>, and those whose working folder is gone: what a test host stopped before its
-    /// clean-up (SIGTERM, blame-hang, a crash) left behind, with its data folder already deleted.
+    /// Kills (SIGKILL) every process of <paramref name="users"/>' cluster accounts: what a test host stopped before its
+    /// clean-up (SIGTERM, blame-hang, a failed test whose AppHost did not stop its clusters) left behind. The accounts
+    /// are the suite's own (<c>fault-*</c> users); their processes seen from outside run in a private /tmp, so they
+    /// cannot be told apart by folder, and the suite's runs cannot share a machine anyway (they count these processes).
     /// </summary>
-    public static IReadOnlyList<int> Sweep(IEnumerable<string> users, string directory)
+    public static IReadOnlyList<int> Sweep(IEnumerable<string> users) =>
+        [.. Of(users).Keys.Where(pid => UnixSignal.Send(pid, UnixSignal.Kill))];
+
+    /// <summary>Sweeps now (leftovers of an earlier run) and again when this test host exits, SIGTERM included.</summary>
+    public static void SweepNowAndOnExit(IReadOnlyList<string> users)
     {
-        var under = Path.GetFullPath(directory) + Path.DirectorySeparatorChar;
-        var killed = new List<int>();
-        foreach (var pid in Of(users).Keys)
-        {
-            string? workingDirectory;
-            try
-            {
-                workingDirectory = new FileInfo($"/proc/{pid}/cwd").LinkTarget;
-            }
-            catch (IOException)
-            {
-                continue;
-            }
-
-            if (workingDirectory is null
-                || workingDirectory.EndsWith(" (deleted)", StringComparison.Ordinal)
-                || (workingDirectory + Path.DirectorySeparatorChar).StartsWith(under, StringComparison.Ordinal))
-            {
-                if (UnixSignal.Send(pid, UnixSignal.Kill))
-                {
-                    killed.Add(pid);
-                }
-            }
-        }
-
-        return killed;
-    }
-
-    /// <summary>
-    /// Sweeps now (leftovers of an earlier run) and again when this test host exits, SIGTERM included, so a run
-    /// interrupted mid-test does not leave its users' clusters running.
-    /// </summary>
-    public static void SweepNowAndOnExit(IReadOnlyList<string> users, string directory)
-    {
-        Sweep(users, directory);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) => Sweep(users, directory);
+        Sweep(users);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => Sweep(users);
     }
 
     /// <summary>The PIDs the local backend recorded for a cluster (scheduler and workers); empty once it stopped.</summary>

@@ -22,6 +22,12 @@ public interface IClusterBackend
     Task StopAsync(string name, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Stops every process this backend started or finds recorded, without the database: the last step of a shutdown
+    /// that was asked to stop every cluster.
+    /// </summary>
+    Task StopAllAsync(CancellationToken cancellationToken);
+
+    /// <summary>
     /// After a service restart: takes over a cluster whose scheduler is still running (checking it is the same
     /// process, not a reused PID). Returns false, having cleaned up what was left, when it is not.
     /// </summary>

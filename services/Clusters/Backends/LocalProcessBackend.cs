@@ -432,6 +432,14 @@ public sealed partial class LocalProcessBackend : IClusterBackend
     private string ClusterFolder(string name) =>
         ClusterName().IsMatch(name) ? Path.Combine(root, "clusters", name) : throw new ArgumentException($"Invalid cluster name '{name}'.", nameof(name));
 
+    public Task StopAllAsync(CancellationToken cancellationToken)
+    {
+        var recorded = Directory.Exists(Path.Combine(root, "clusters"))
+            ? Directory.EnumerateDirectories(Path.Combine(root, "clusters")).Where(f => File.Exists(Path.Combine(f, RecordFile))).Select(Path.GetFileName).OfType<string>().Where(n => ClusterName().IsMatch(n))
+            : [];
+        return Task.WhenAll(clusters.Keys.Union(recorded, StringComparer.Ordinal).Select(name => StopAsync(name, cancellationToken)));
+    }
+
     /// <summary>Every process named in a record on disk: clusters of an earlier run not adopted yet are among them.</summary>
     private List<int> RecordedProcessIds()
     {

@@ -279,12 +279,22 @@ public sealed class ClusterLifecycle(
     /// <summary>Stops every active cluster (used on shutdown when <c>Clusters:StopClustersOnShutdown</c> is set).</summary>
     public async Task StopAllAsync(string reason, CancellationToken cancellationToken)
     {
-        foreach (var cluster in await store.ListActiveAsync(cancellationToken))
+        try
         {
-            await StopAsync(cluster.Name, reason, cancellationToken);
+            foreach (var cluster in await store.ListActiveAsync(cancellationToken))
+            {
+                await StopAsync(cluster.Name, reason, cancellationToken);
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            logger.LogWarning("The database is unavailable at shutdown ({Error}); stopping every cluster's processes without recording it: the next start marks those clusters", e.Message);
         }
 
         await DrainAsync(cancellationToken);
+
+        // What the database could not name (it may stop first: a local AppHost stops everything at once) stops too.
+        await backend.StopAllAsync(cancellationToken);
     }
 
     /// <summary>Waits for background starts and stops to finish.</summary>
