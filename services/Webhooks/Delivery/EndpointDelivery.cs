@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -35,6 +36,7 @@ public sealed class EndpointDelivery(
         // One round trip: the endpoint, and its due messages locked unless it is disabled or throttled.
         WebhookEndpoint? endpoint;
         List<WebhookMessage> messages;
+        var claimStarted = Stopwatch.GetTimestamp();
         await using (var claim = new NpgsqlBatch(connection, transaction))
         {
             var select = new NpgsqlBatchCommand($"select {EndpointStore.Columns} from webhook_endpoints where id = $1");
@@ -55,6 +57,8 @@ public sealed class EndpointDelivery(
             await reader.NextResultAsync(cancellationToken);
             messages = await MessageStore.ReadAllAsync(reader, cancellationToken);
         }
+
+        DeliveryMetrics.Stage("claim", claimStarted);
 
         var now = time.GetUtcNow();
         if (endpoint is null || !endpoint.Enabled)
@@ -89,6 +93,7 @@ public sealed class EndpointDelivery(
             effect.Add(results[i], decisions[i]);
         }
 
+        var recordStarted = Stopwatch.GetTimestamp();
         await using var record = new NpgsqlBatch(connection, transaction);
         record.BatchCommands.Add(RecordAttempts(messages, results, decisions));
         AddEndpointEffect(record, endpoint, effect);
@@ -97,6 +102,8 @@ public sealed class EndpointDelivery(
         record.BatchCommands.Add(new NpgsqlBatchCommand("set local synchronous_commit to off"));
         await record.ExecuteNonQueryAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        DeliveryMetrics.Stage("record", recordStarted);
+        DeliveryMetrics.Messages.Add(messages.Count);
 
         if (effect.DisableReason is { } reason)
         {
