@@ -330,7 +330,8 @@ internal sealed class EventSource(IHost host, string connectionString) : IAsyncD
         builder.Configuration["ConnectionStrings:eventsdb"] = connectionString;
         builder.Configuration["ConnectionStrings:messaging"] = infrastructure.RabbitMq.ConnectionString;
         builder.Configuration["Platform:ServiceName"] = $"events-bench-{Environment.ProcessId}";
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        // The output folder holds the service's appsettings.json, whose Information level would win over a minimum level.
+        builder.Configuration["Logging:LogLevel:Default"] = "Warning";
         builder.AddPlatformDatabase("eventsdb", typeof(IntegrationEventOutbox).Assembly);
         builder.AddPlatformMessaging();
         var host = builder.Build();
