@@ -86,7 +86,9 @@ public sealed class DeliveryStore(NpgsqlDataSource database)
         var record = new NpgsqlBatchCommand("""
             with logged as (
                 insert into webhook_attempts (message_seq, attempted_at, status_code, latency_ms, response_body, error)
-                select * from unnest($1::bigint[], $2::timestamptz[], $3::integer[], $4::integer[], $5::text[], $6::text[]))
+                select u.* from unnest($1::bigint[], $2::timestamptz[], $3::integer[], $4::integer[], $5::text[], $6::text[]) as u (seq)
+                -- No lock keeps an endpoint's deletion (its messages cascade) waiting for the send any more.
+                where exists (select 1 from webhook_messages m where m.seq = u.seq))
             update webhook_messages m set status = u.status, attempts = m.attempts + 1, round_attempts = m.round_attempts + 1,
                 next_attempt_at = coalesce(u.next_attempt_at, m.next_attempt_at), last_attempt_at = u.attempted_at,
                 last_status = u.status_code, last_error = u.error, leased_until = null
