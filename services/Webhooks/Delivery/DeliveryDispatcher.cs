@@ -29,7 +29,7 @@ public sealed class DeliveryDispatcher(
     {
         var settings = options.Value.Delivery;
         stopping = stoppingToken;
-        // The sweep interval is the fallback poll: messages whose lock a dead replica released raise no notification.
+        // The sweep interval is the fallback poll; a lease a dead replica left is found by the next-due time below.
         notifications = new DatabaseNotifications(database, MessageStore.NotificationChannel, settings.SweepInterval, logger, OnNotification);
         var listener = notifications.ListenAsync(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
@@ -78,11 +78,12 @@ public sealed class DeliveryDispatcher(
         await using var batch = database.CreateBatch();
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
             select distinct m.endpoint_id from webhook_messages m join webhook_endpoints e on e.id = m.endpoint_id
-            where m.status = 'pending' and m.next_attempt_at <= now() and e.enabled and (e.throttled_until is null or e.throttled_until <= now())
+            where m.status = 'pending' and m.next_attempt_at <= now() and (m.leased_until is null or m.leased_until <= now())
+              and e.enabled and (e.throttled_until is null or e.throttled_until <= now())
             """));
         batch.BatchCommands.Add(new NpgsqlBatchCommand("""
-            select min(greatest(m.next_attempt_at, e.throttled_until)) from webhook_messages m join webhook_endpoints e on e.id = m.endpoint_id
-            where m.status = 'pending' and e.enabled and greatest(m.next_attempt_at, e.throttled_until) > now()
+            select min(greatest(m.next_attempt_at, m.leased_until, e.throttled_until)) from webhook_messages m join webhook_endpoints e on e.id = m.endpoint_id
+            where m.status = 'pending' and e.enabled and greatest(m.next_attempt_at, m.leased_until, e.throttled_until) > now()
             """));
         await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         var due = new List<Guid>();
@@ -129,7 +130,7 @@ public sealed class DeliveryDispatcher(
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                // The transaction rolled back: the messages stay pending, with no attempt recorded, for the next start.
+                // The claimed messages went back (or their lease ends): they stay pending, with no attempt recorded.
             }
             catch (Exception e)
             {

@@ -40,6 +40,7 @@ public sealed class WebhookSender(HttpClient http, IOptions<WebhookSettings> set
                 { Date: { } date } => date - time.GetUtcNow(),
                 _ => (TimeSpan?)null,
             };
+            DeliveryMetrics.Stage("send", started);
             return new AttemptResult(new AttemptOutcome((int)response.StatusCode, retryAfter, null), attemptedAt, Elapsed(started), responseBody);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

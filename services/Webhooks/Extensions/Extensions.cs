@@ -39,6 +39,7 @@ internal static class Extensions
         services.AddSingleton(new DestinationGuard(DestinationPolicy.FromSetting(settings.AllowedHosts)));
         services.AddSingleton<EndpointStore>();
         services.AddSingleton<MessageStore>();
+        services.AddSingleton<DeliveryStore>();
         services.AddSingleton<WebhookFanOut>();
 
         // Not from IHttpClientFactory: its defaults add service discovery (which would send "https://auth/" to the

@@ -156,22 +156,25 @@ public sealed class MessageStore(NpgsqlDataSource database)
         var messages = new List<WebhookMessage>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            messages.Add(new WebhookMessage(
-                reader.GetInt64(0),
-                reader.GetString(1),
-                reader.GetGuid(2),
-                reader.GetString(3),
-                reader.GetString(4),
-                reader.GetString(5),
-                reader.GetInt32(6),
-                reader.GetInt32(7),
-                reader.GetFieldValue<DateTimeOffset>(8),
-                reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
-                reader.IsDBNull(10) ? null : reader.GetInt32(10),
-                reader.IsDBNull(11) ? null : reader.GetString(11),
-                reader.GetFieldValue<DateTimeOffset>(12)));
+            messages.Add(Read(reader));
         }
 
         return messages;
     }
+
+    /// <summary>The row the reader is on, its first columns being <see cref="Columns"/>.</summary>
+    internal static WebhookMessage Read(NpgsqlDataReader reader) => new(
+        reader.GetInt64(0),
+        reader.GetString(1),
+        reader.GetGuid(2),
+        reader.GetString(3),
+        reader.GetString(4),
+        reader.GetString(5),
+        reader.GetInt32(6),
+        reader.GetInt32(7),
+        reader.GetFieldValue<DateTimeOffset>(8),
+        reader.IsDBNull(9) ? null : reader.GetFieldValue<DateTimeOffset>(9),
+        reader.IsDBNull(10) ? null : reader.GetInt32(10),
+        reader.IsDBNull(11) ? null : reader.GetString(11),
+        reader.GetFieldValue<DateTimeOffset>(12));
 }

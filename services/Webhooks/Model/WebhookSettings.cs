@@ -57,5 +57,11 @@ public sealed class DeliverySettings
     /// </summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a claimed batch is a worker's alone: every send of the batch (at most the concurrency limit at once, each
+    /// within the timeout) and one more timeout for the claim and the record. A worker that died is replaced after this.
+    /// </summary>
+    public TimeSpan Lease => Timeout * (((Math.Max(1, BatchSize) - 1) / Math.Max(1, MaxConcurrencyPerEndpoint)) + 2);
+
     public IReadOnlyList<TimeSpan> Schedule => RetrySchedule is { Length: > 0 } configured ? configured : DefaultRetrySchedule;
 }

@@ -13,6 +13,8 @@ public sealed class ServiceKillTests(WebhooksServiceFixture service)
     {
         var connectionString = await service.Infrastructure.CreateDatabaseAsync("webhooksdb_kill");
         var settings = service.Settings(connectionString, $"webhooks-kill-{Guid.NewGuid():N}"[..21]);
+        // Batches of 8 lease their messages for two timeouts (10 s): what the killed service claimed is sent again after that.
+        settings["Webhooks:Delivery:BatchSize"] = "8";
         await using var receiver = await WebhookReceiver.StartAsync();
         receiver.Answer("kill", new ReceiverBehaviour(Delay: TimeSpan.FromMilliseconds(1500)));
 
