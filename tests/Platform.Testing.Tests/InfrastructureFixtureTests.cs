@@ -1,5 +1,5 @@
 using Npgsql;
-using Platform.Hosting.Infrastructure;
+using Platform.Testing.Servers;
 using Platform.Testing;
 
 namespace Platform.Testing.Tests;

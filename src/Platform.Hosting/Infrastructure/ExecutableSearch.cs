@@ -49,18 +49,8 @@ public static class ExecutableSearch
         return IsExecutable(debianScript) ? debianScript : OnPath("rabbitmq-server");
     }
 
-    public static string? Epmd()
-    {
-        if (OnPath("epmd") is { } epmd)
-        {
-            return epmd;
-        }
-
-        const string erlangRoot = "/usr/lib/erlang";
-        return Directory.Exists(erlangRoot)
-            ? Directory.EnumerateFiles(erlangRoot, "epmd", SearchOption.AllDirectories).FirstOrDefault(IsExecutable)
-            : null;
-    }
+    /// <summary>Erlang's port mapper: Debian's erlang-base links it into /usr/bin.</summary>
+    public static string? Epmd() => OnPath("epmd");
 
     private static bool IsExecutable(string path) =>
         File.Exists(path) && (UnixFile.GetMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
