@@ -37,14 +37,14 @@ internal static class InfrastructureChoice
 
         if (!PackageInstaller.CanInstall)
         {
-            throw InfrastructureException.NotInstalled($"{what} is not installed and no container runtime answers.", PackageInstaller.InstallCommand(debianPackage));
+            throw PackageInstaller.NotInstalled($"{what} is not installed and no container runtime answers.", PackageInstaller.InstallCommand(debianPackage));
         }
 
         Console.WriteLine($"{what} is not installed: installing the Debian package '{debianPackage}' with apt-get (running as root on Debian).");
-        PackageInstaller.InstallAsync(debianPackage, Console.WriteLine).GetAwaiter().GetResult();
+        PackageInstaller.Install(debianPackage, Console.WriteLine);
         if (!isInstalled())
         {
-            throw InfrastructureException.NotInstalled($"{what} is still missing after installing '{debianPackage}'.", PackageInstaller.InstallCommand(debianPackage));
+            throw PackageInstaller.NotInstalled($"{what} is still missing after installing '{debianPackage}'.", PackageInstaller.InstallCommand(debianPackage));
         }
     }
 

@@ -1,3 +1,5 @@
+using Aspire.Hosting;
+
 namespace Platform.Hosting.Infrastructure;
 
 /// <summary>
@@ -6,49 +8,40 @@ namespace Platform.Hosting.Infrastructure;
 /// </summary>
 public static class PackageInstaller
 {
-    private static readonly SemaphoreSlim Gate = new(1, 1);
     private static bool s_indexUpdated;
 
-    public static bool IsDebian => File.Exists("/etc/debian_version");
-
-    public static bool CanInstall => IsDebian && Environment.IsPrivilegedProcess && ExecutableSearch.OnPath("apt-get") is not null;
+    public static bool CanInstall =>
+        File.Exists("/etc/debian_version") && Environment.IsPrivilegedProcess && ExecutableSearch.OnPath("apt-get") is not null;
 
     /// <summary>The command a user should run to install <paramref name="debianPackage"/> (named as Debian names it).</summary>
     public static string InstallCommand(string debianPackage) =>
         Environment.IsPrivilegedProcess ? $"apt-get install -y {debianPackage}" : $"sudo apt-get install -y {debianPackage}";
 
-    /// <summary>Runs apt-get (updating the package index once per process), streaming its output to <paramref name="say"/>.</summary>
-    public static async Task InstallAsync(string debianPackage, Action<string> say, CancellationToken cancellationToken = default)
+    /// <summary>A server binary is missing: the message ends with the command that installs it.</summary>
+    public static DistributedApplicationException NotInstalled(string message, string installCommand) =>
+        new($"{message} Install it with: {installCommand}");
+
+    /// <summary>
+    /// Runs apt-get (updating the package index once per process), streaming its output to <paramref name="say"/>.
+    /// Called while the model is built, before DCP starts anything, so installs never run concurrently.
+    /// </summary>
+    public static void Install(string debianPackage, Action<string> say)
     {
-        ArgumentNullException.ThrowIfNull(say);
-        if (!CanInstall)
+        if (!s_indexUpdated)
         {
-            throw InfrastructureException.NotInstalled($"'{debianPackage}' is not installed.", InstallCommand(debianPackage));
+            RunApt(["update"], say);
+            s_indexUpdated = true;
         }
 
-        await Gate.WaitAsync(cancellationToken);
-        try
-        {
-            say($"Installing '{debianPackage}' with apt-get (Debian, running as root).");
-            if (!s_indexUpdated)
-            {
-                await RunAptAsync(["update"], say, cancellationToken);
-                s_indexUpdated = true;
-            }
-            // Another apt may hold the dpkg lock (unattended upgrades): wait for it rather than fail.
-            await RunAptAsync(["-o", "DPkg::Lock::Timeout=600", "install", "-y", "--no-install-recommends", debianPackage], say, cancellationToken);
-        }
-        finally
-        {
-            Gate.Release();
-        }
+        // Another apt may hold the dpkg lock (unattended upgrades): wait for it rather than fail.
+        RunApt(["-o", "DPkg::Lock::Timeout=600", "install", "-y", "--no-install-recommends", debianPackage], say);
     }
 
-    private static Task RunAptAsync(IReadOnlyList<string> arguments, Action<string> say, CancellationToken cancellationToken) =>
+    private static void RunApt(IReadOnlyList<string> arguments, Action<string> say) =>
         PreparationCommand.RunAsync(
             ExecutableSearch.OnPath("apt-get")!,
             arguments,
             line => say($"  apt-get: {line}"),
-            cancellationToken,
-            environment: new Dictionary<string, string?> { ["DEBIAN_FRONTEND"] = "noninteractive" });
+            CancellationToken.None,
+            environment: new Dictionary<string, string?> { ["DEBIAN_FRONTEND"] = "noninteractive" }).GetAwaiter().GetResult();
 }

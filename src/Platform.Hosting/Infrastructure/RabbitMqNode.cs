@@ -34,9 +34,9 @@ public sealed class RabbitMqNode
     public static RabbitMqNode At(string root)
     {
         var script = ExecutableSearch.RabbitMqServerScript()
-            ?? throw InfrastructureException.NotInstalled("RabbitMQ (rabbitmq-server) was not found.", PackageInstaller.InstallCommand("rabbitmq-server"));
+            ?? throw PackageInstaller.NotInstalled("RabbitMQ (rabbitmq-server) was not found.", PackageInstaller.InstallCommand("rabbitmq-server"));
         var epmd = ExecutableSearch.Epmd()
-            ?? throw InfrastructureException.NotInstalled("Erlang's epmd was not found.", PackageInstaller.InstallCommand("rabbitmq-server"));
+            ?? throw PackageInstaller.NotInstalled("Erlang's epmd was not found.", PackageInstaller.InstallCommand("rabbitmq-server"));
         return new RabbitMqNode(Path.GetFullPath(root), script, epmd);
     }
 

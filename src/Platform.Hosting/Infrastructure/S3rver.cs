@@ -66,7 +66,7 @@ public static class S3rver
     public static async Task InstallAsync(string packageFolder, Action<string> say, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(say);
-        var npm = ExecutableSearch.OnPath("npm") ?? throw InfrastructureException.NotInstalled("npm is not installed.", PackageInstaller.InstallCommand("npm"));
+        var npm = ExecutableSearch.OnPath("npm") ?? throw PackageInstaller.NotInstalled("npm is not installed.", PackageInstaller.InstallCommand("npm"));
         await PreparationCommand.RunAsync(
             npm, ["ci", "--prefix", packageFolder, "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], line => say($"  npm: {line}"), cancellationToken);
     }

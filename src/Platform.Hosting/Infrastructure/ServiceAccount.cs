@@ -1,3 +1,5 @@
+using Aspire.Hosting;
+
 namespace Platform.Hosting.Infrastructure;
 
 /// <summary>
@@ -16,7 +18,7 @@ internal static class ServiceAccount
         }
 
         var setpriv = ExecutableSearch.OnPath("setpriv")
-            ?? throw InfrastructureException.NotInstalled("setpriv is needed to run servers as their own user.", "apt-get install -y util-linux");
+            ?? throw PackageInstaller.NotInstalled("setpriv is needed to run servers as their own user.", "apt-get install -y util-linux");
         return (setpriv, [$"--reuid={user}", $"--regid={user}", "--init-groups", "--", fileName, .. arguments]);
     }
 
@@ -40,7 +42,7 @@ internal static class ServiceAccount
         {
             if ((UnixFile.GetMode(current.FullName) & UnixFileMode.OtherExecute) == 0)
             {
-                throw new InfrastructureException(
+                throw new DistributedApplicationException(
                     $"'{current.FullName}' is not searchable by other users, so the server's own user cannot reach '{directory}'. "
                     + $"Run: chmod o+x '{current.FullName}', or choose a data folder elsewhere.");
             }

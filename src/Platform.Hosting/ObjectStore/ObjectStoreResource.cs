@@ -57,14 +57,9 @@ public static class ObjectStoreResourceExtensions
         }
 
         var packageFolder = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "tools", "s3rver"));
-        if (!File.Exists(Path.Combine(packageFolder, "package-lock.json")))
-        {
-            throw InfrastructureException.NotInstalled($"No S3 server: s3rver is not installed, and {packageFolder} has no package-lock.json.", S3rver.InstallCommand);
-        }
-
         InfrastructureChoice.EnsureInstalled(builder, "npm (it installs s3rver)", "npm", () => ExecutableSearch.OnPath("npm") is not null);
         Console.WriteLine($"No S3 server (s3rver) is installed: installing it into {packageFolder} (npm ci).");
         S3rver.InstallAsync(packageFolder, Console.WriteLine).GetAwaiter().GetResult();
-        return S3rver.Locate() ?? throw InfrastructureException.NotInstalled($"s3rver is still missing after npm ci in {packageFolder}.", S3rver.InstallCommand);
+        return S3rver.Locate() ?? throw PackageInstaller.NotInstalled($"s3rver is still missing after npm ci in {packageFolder}.", S3rver.InstallCommand);
     }
 }

@@ -12,18 +12,10 @@ namespace Platform.Hosting.Postgres;
 /// server holds them all: Aspire's container where a container runtime answers (and always when publishing, so the
 /// manifest is portable), else the local Debian binaries run by DCP.
 /// </summary>
-public sealed class PostgresResources
+public sealed class PostgresResources(IDistributedApplicationBuilder builder, string name)
 {
-    private readonly IDistributedApplicationBuilder builder;
-    private readonly string name;
     private IResourceBuilder<PostgresServerResource>? container;
     private IResourceBuilder<LocalPostgresServerResource>? local;
-
-    internal PostgresResources(IDistributedApplicationBuilder builder, string name)
-    {
-        this.builder = builder;
-        this.name = name;
-    }
 
     public IResourceBuilder<IResourceWithConnectionString> AddDatabase(string databaseName)
     {

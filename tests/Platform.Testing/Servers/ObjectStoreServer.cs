@@ -61,8 +61,8 @@ public sealed class ObjectStoreServer : IAsyncDisposable
             return await StartS3rverAsync(s3rver, root, options, ct);
         }
 
-        throw InfrastructureException.NotInstalled(
-            "No S3 server: neither a minio binary on PATH nor s3rver (PATH or tools/s3rver) was found.", S3rver.InstallCommand);
+        throw new InfrastructureException(
+            $"No S3 server: neither a minio binary on PATH nor s3rver (PATH or tools/s3rver) was found. Install it with: {S3rver.InstallCommand}");
     }
 
     /// <summary>Stops live processes that name one of these data folders as an argument (a store of an earlier run).</summary>
