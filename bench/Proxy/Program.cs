@@ -549,7 +549,7 @@ internal abstract class ReferenceProxy(ChildProcess master, string directory, in
     {
         var process = ChildProcess.Start(start);
         var deadline = Stopwatch.StartNew();
-        while (!await FreePort.AcceptsConnectionsAsync(httpPort) || !await FreePort.AcceptsConnectionsAsync(sniPort))
+        while (!await ListeningSockets.AcceptsConnectionsAsync(httpPort) || !await ListeningSockets.AcceptsConnectionsAsync(sniPort))
         {
             if (process.HasExited || deadline.Elapsed > TimeSpan.FromSeconds(10))
             {

@@ -1,6 +1,6 @@
 using Aspire.Hosting;
+using CliWrap.Exceptions;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Platform.Hosting.Infrastructure;
 
 namespace Platform.Hosting;
@@ -12,7 +12,7 @@ namespace Platform.Hosting;
 /// </summary>
 internal static class InfrastructureChoice
 {
-    private static readonly Lazy<bool> ContainerRuntimeAnswers = new(() => ContainerRuntime.DetectAsync().GetAwaiter().GetResult() is not null);
+    private static readonly Lazy<bool> ContainerRuntimeAnswers = new(() => AnyContainerRuntimeAnswersAsync().GetAwaiter().GetResult());
 
     public static bool IsConfigured(IDistributedApplicationBuilder builder, string name) =>
         !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(name));
@@ -37,30 +37,43 @@ internal static class InfrastructureChoice
 
         if (!PackageInstaller.CanInstall)
         {
-            throw new InfrastructureNotInstalledException($"{what} is not installed and no container runtime answers.", PackageInstaller.InstallCommand(debianPackage));
+            throw PackageInstaller.NotInstalled($"{what} is not installed and no container runtime answers.", PackageInstaller.InstallCommand(debianPackage));
         }
 
         Console.WriteLine($"{what} is not installed: installing the Debian package '{debianPackage}' with apt-get (running as root on Debian).");
-        PackageInstaller.InstallAsync(debianPackage, Console.WriteLine).GetAwaiter().GetResult();
+        PackageInstaller.Install(debianPackage, Console.WriteLine);
         if (!isInstalled())
         {
-            throw new InfrastructureNotInstalledException($"{what} is still missing after installing '{debianPackage}'.", PackageInstaller.InstallCommand(debianPackage));
+            throw PackageInstaller.NotInstalled($"{what} is still missing after installing '{debianPackage}'.", PackageInstaller.InstallCommand(debianPackage));
         }
     }
-}
 
-/// <summary>A health check that is healthy when <c>probe</c> completes; whatever it throws makes it unhealthy.</summary>
-internal sealed class ProbeHealthCheck(Func<CancellationToken, Task<HealthCheckResult>> probe) : IHealthCheck
-{
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// A docker or podman CLI whose engine answers <c>info</c>. A client without an engine, as on machines with only the
+    /// docker CLI installed, counts as none. Aspire's own detection runs only once the application is built.
+    /// </summary>
+    private static async Task<bool> AnyContainerRuntimeAnswersAsync()
     {
-        try
+        foreach (var name in new[] { "docker", "podman" })
         {
-            return await probe(cancellationToken);
+            if (ExecutableSearch.OnPath(name) is not { } cli)
+            {
+                continue;
+            }
+
+            // docker info can hang for long when the engine is missing: 15 s without an answer counts as none.
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+            try
+            {
+                await PreparationCommand.RunAsync(cli, ["info"], null, timeout.Token);
+                return true;
+            }
+            catch (Exception e) when (e is CommandExecutionException or OperationCanceledException)
+            {
+                continue;
+            }
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-        {
-            return HealthCheckResult.Unhealthy(e.Message);
-        }
+
+        return false;
     }
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
@@ -50,7 +49,7 @@ public static class RestartPolicy
         var commands = services.GetRequiredService<ResourceCommandService>();
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RestartPolicy).FullName!);
         var states = new Dictionary<string, string?>(StringComparer.Ordinal);
-        var crashes = new ConcurrentDictionary<string, int>(StringComparer.Ordinal);
+        var crashes = new Dictionary<string, int>(StringComparer.Ordinal);
         try
         {
             await foreach (var update in notifications.WatchAsync(stopping))
@@ -65,12 +64,12 @@ public static class RestartPolicy
                 states[update.ResourceId] = state;
                 if (update.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy)
                 {
-                    crashes.TryRemove(update.ResourceId, out _);
+                    crashes.Remove(update.ResourceId);
                 }
 
                 if (IsCrash(previous, state))
                 {
-                    var count = crashes.AddOrUpdate(update.ResourceId, 1, (_, n) => n + 1);
+                    var count = crashes[update.ResourceId] = crashes.GetValueOrDefault(update.ResourceId) + 1;
                     var delay = Backoff(count);
                     logger.LogWarning(
                         "{Resource} exited on its own (exit code {ExitCode}); restarting it in {Delay:0.#} s (crash {Count} since it was last healthy)",

@@ -1,6 +1,6 @@
 using Npgsql;
-using Platform.Hosting.Infrastructure;
 using Platform.Testing;
+using Platform.Testing.Servers;
 
 namespace Platform.Testing.Tests;
 

@@ -40,7 +40,7 @@ public sealed class RabbitMqServerTests : IDisposable
         Assert.False(ProcessTable.IsRunning(beam), $"beam.smp {beam} is still running");
         Assert.False(ProcessTable.IsRunning(epmd), $"epmd {epmd} is still running");
         Assert.All(vmChildren, pid => Assert.False(ProcessTable.IsRunning(pid), $"PID {pid} is still running"));
-        Assert.False(await FreePort.AcceptsConnectionsAsync(server.Port));
+        Assert.False(await ListeningSockets.AcceptsConnectionsAsync(server.Port));
     }
 
     [Fact]

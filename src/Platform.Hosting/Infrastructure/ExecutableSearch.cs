@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Platform.Hosting.Infrastructure;
 
 /// <summary>Finds server binaries the way a shell would, plus the versioned folders Debian installs into.</summary>
@@ -19,26 +21,16 @@ public static class ExecutableSearch
         return null;
     }
 
-    /// <summary>The newest PostgreSQL bin folder: /usr/lib/postgresql/&lt;version&gt;/bin, else where initdb is on PATH.</summary>
+    /// <summary>The newest PostgreSQL bin folder Debian installs, /usr/lib/postgresql/&lt;version&gt;/bin.</summary>
     public static string? PostgresBinDirectory()
     {
         const string debianRoot = "/usr/lib/postgresql";
-        if (Directory.Exists(debianRoot))
-        {
-            var newest = Directory.EnumerateDirectories(debianRoot)
-                .Select(d => (Directory: d, Version: int.TryParse(Path.GetFileName(d), out var v) ? v : -1))
-                .Where(d => d.Version >= 0 && IsExecutable(Path.Combine(d.Directory, "bin", "postgres")) && IsExecutable(Path.Combine(d.Directory, "bin", "initdb")))
-                .OrderByDescending(d => d.Version)
-                .Select(d => Path.Combine(d.Directory, "bin"))
-                .FirstOrDefault();
-            if (newest is not null)
-            {
-                return newest;
-            }
-        }
-        var initdb = OnPath("initdb");
-        return initdb is not null && IsExecutable(Path.Combine(Path.GetDirectoryName(initdb)!, "postgres"))
-            ? Path.GetDirectoryName(initdb)
+        return Directory.Exists(debianRoot)
+            ? Directory.EnumerateDirectories(debianRoot)
+                .Where(d => int.TryParse(Path.GetFileName(d), out _))
+                .OrderByDescending(d => int.Parse(Path.GetFileName(d), CultureInfo.InvariantCulture))
+                .Select(d => Path.Combine(d, "bin"))
+                .FirstOrDefault(bin => IsExecutable(Path.Combine(bin, "postgres")) && IsExecutable(Path.Combine(bin, "initdb")))
             : null;
     }
 
@@ -49,18 +41,8 @@ public static class ExecutableSearch
         return IsExecutable(debianScript) ? debianScript : OnPath("rabbitmq-server");
     }
 
-    public static string? Epmd()
-    {
-        if (OnPath("epmd") is { } epmd)
-        {
-            return epmd;
-        }
-
-        const string erlangRoot = "/usr/lib/erlang";
-        return Directory.Exists(erlangRoot)
-            ? Directory.EnumerateFiles(erlangRoot, "epmd", SearchOption.AllDirectories).FirstOrDefault(IsExecutable)
-            : null;
-    }
+    /// <summary>Erlang's port mapper: Debian's erlang-base links it into /usr/bin.</summary>
+    public static string? Epmd() => OnPath("epmd");
 
     private static bool IsExecutable(string path) =>
         File.Exists(path) && (UnixFile.GetMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;

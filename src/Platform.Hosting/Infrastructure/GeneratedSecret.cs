@@ -2,7 +2,10 @@ using System.Security.Cryptography;
 
 namespace Platform.Hosting.Infrastructure;
 
-/// <summary>Passwords generated once per data directory and reused by every later run, so existing data stays reachable.</summary>
+/// <summary>
+/// Generated passwords of letters and digits; a server's is generated once per data directory and reused by every later
+/// run, so existing data stays reachable.
+/// </summary>
 public static class GeneratedSecret
 {
     // Letters and digits only: the value goes unescaped into Npgsql connection strings and amqp:// URIs.
@@ -18,9 +21,11 @@ public static class GeneratedSecret
                 return existing;
             }
         }
-        var secret = RandomNumberGenerator.GetString(Alphabet, 32);
+        var secret = NewPassword(32);
         File.WriteAllText(path, secret);
         UnixFile.SetMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         return secret;
     }
+
+    public static string NewPassword(int length) => RandomNumberGenerator.GetString(Alphabet, length);
 }

@@ -4,7 +4,7 @@ namespace Platform.Hosting.Infrastructure;
 
 /// <summary>
 /// A private PostgreSQL cluster on disk, made ready to start: initdb with a password generated once and kept beside
-/// it, a stale postmaster.pid cleared, the socket folder owned by the server's user. Whoever runs the server (DCP
+/// it, a stale postmaster.pid cleared. Whoever runs the server (DCP
 /// for the AppHost, PostgresServer for tests, in Platform.Testing) starts it with <see cref="ServerCommand"/>.
 /// </summary>
 public sealed class PostgresCluster
@@ -24,14 +24,13 @@ public sealed class PostgresCluster
     public string BinDirectory { get; }
     public string Password { get; }
     public string DataDirectory => Path.Combine(Root, "pgdata");
-    private string Sockets => Path.Combine(Root, "run");
     private string PasswordFile => Path.Combine(Root, "postgres.password");
 
     /// <summary>Creates the folder and password (not yet the cluster); fails with the install command when PostgreSQL is missing.</summary>
     public static PostgresCluster At(string root)
     {
         var bin = ExecutableSearch.PostgresBinDirectory()
-            ?? throw new InfrastructureNotInstalledException("PostgreSQL server binaries (initdb, postgres) were not found.", PackageInstaller.InstallCommand("postgresql"));
+            ?? throw PackageInstaller.NotInstalled("PostgreSQL server binaries (initdb, postgres) were not found.", PackageInstaller.InstallCommand("postgresql"));
         var full = Path.GetFullPath(root);
         Directory.CreateDirectory(full);
         UnixFile.SetMode(full, (UnixFileMode)0b111_001_001); // 0711: the server user may pass through, not list
@@ -48,17 +47,16 @@ public sealed class PostgresCluster
         }
 
         await RemoveStalePidFileAsync(output, ct);
-        Directory.CreateDirectory(Sockets);
-        await ServiceAccount.GiveToAsync(ServiceUser, Sockets, ct);
     }
 
-    /// <summary>The postgres binary itself (not pg_ctl, which daemonizes), as its own user when we are root, loopback only.</summary>
-    public (string FileName, IReadOnlyList<string> Arguments) ServerCommand(string port) =>
+    /// <summary>
+    /// The postgres binary itself (not pg_ctl, which daemonizes), as its own user when we are root: TCP on loopback
+    /// only, no Unix socket (clients all use TCP, and a socket path in a deep data folder can exceed the kernel's limit).
+    /// </summary>
+    public (string FileName, IReadOnlyList<string> Arguments) ServerCommand(int port) =>
         ServiceAccount.Wrap(ServiceUser, Path.Combine(BinDirectory, "postgres"),
         [
-            "-D", DataDirectory, "-p", port, "-c", "listen_addresses=127.0.0.1",
-            // A unix socket path longer than the kernel's 107 bytes cannot be bound; TCP is all we use anyway.
-            "-k", Path.Combine(Sockets, ".s.PGSQL.65535").Length < 100 ? Sockets : "",
+            "-D", DataDirectory, "-p", $"{port}", "-c", "listen_addresses=127.0.0.1", "-k", "",
         ]);
 
     private async Task InitializeAsync(Action<string>? output, CancellationToken ct)
@@ -81,11 +79,7 @@ public sealed class PostgresCluster
                 "-D", DataDirectory, "-U", SuperUser, $"--pwfile={passwordForInitdb}",
                 "--auth-host=scram-sha-256", "--auth-local=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync",
             ]);
-            var initdb = await ExternalCommand.RunAsync(fileName, arguments, output, workingDirectory: Root, cancellationToken: ct);
-            if (initdb.ExitCode != 0)
-            {
-                throw new InfrastructureException($"initdb failed with exit code {initdb.ExitCode} for '{DataDirectory}'.", initdb.LastLines);
-            }
+            await PreparationCommand.RunAsync(fileName, arguments, output, ct, workingDirectory: Root);
         }
         finally
         {
@@ -94,8 +88,8 @@ public sealed class PostgresCluster
     }
 
     /// <summary>
-    /// A postmaster.pid left by a crashed run either names a server still running on our cluster
-    /// (stop it: it is ours, orphaned) or a dead/reused PID (remove the file so postgres starts).
+    /// A postmaster.pid left by a crashed run: a server still running on our cluster is ours, orphaned, and is stopped
+    /// (SIGINT, SIGKILL after the grace); then the file goes, so the old shared memory key cannot block the start.
     /// </summary>
     private async Task RemoveStalePidFileAsync(Action<string>? output, CancellationToken ct)
     {
@@ -111,26 +105,18 @@ public sealed class PostgresCluster
             output?.Invoke($"Stopping PostgreSQL left running by an earlier run (PID {pid}).");
             UnixSignal.Send(pid, UnixSignal.Interrupt);
             var deadline = DateTime.UtcNow + ShutdownGrace;
-            while (ProcessTable.IsRunning(pid) && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100, ct);
-            }
-
-            if (ProcessTable.IsRunning(pid))
-            {
-                UnixSignal.Send(pid, UnixSignal.Kill);
-            }
-
             while (ProcessTable.IsRunning(pid))
             {
+                if (DateTime.UtcNow > deadline)
+                {
+                    UnixSignal.Send(pid, UnixSignal.Kill);
+                }
+
                 await Task.Delay(100, ct);
             }
         }
 
-        if (File.Exists(pidFile))
-        {
-            File.Delete(pidFile);
-        }
+        File.Delete(pidFile);
     }
 
     private bool IsPostmasterOf(int pid)

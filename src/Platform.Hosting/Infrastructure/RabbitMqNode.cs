@@ -34,9 +34,9 @@ public sealed class RabbitMqNode
     public static RabbitMqNode At(string root)
     {
         var script = ExecutableSearch.RabbitMqServerScript()
-            ?? throw new InfrastructureNotInstalledException("RabbitMQ (rabbitmq-server) was not found.", PackageInstaller.InstallCommand("rabbitmq-server"));
+            ?? throw PackageInstaller.NotInstalled("RabbitMQ (rabbitmq-server) was not found.", PackageInstaller.InstallCommand("rabbitmq-server"));
         var epmd = ExecutableSearch.Epmd()
-            ?? throw new InfrastructureNotInstalledException("Erlang's epmd was not found.", PackageInstaller.InstallCommand("rabbitmq-server"));
+            ?? throw PackageInstaller.NotInstalled("Erlang's epmd was not found.", PackageInstaller.InstallCommand("rabbitmq-server"));
         return new RabbitMqNode(Path.GetFullPath(root), script, epmd);
     }
 
@@ -71,10 +71,10 @@ public sealed class RabbitMqNode
     }
 
     /// <summary>epmd in the foreground on a private loopback port.</summary>
-    public static IReadOnlyList<string> EpmdArguments(string port) => ["-port", port, "-address", "127.0.0.1"];
+    public static IReadOnlyList<string> EpmdArguments(int port) => ["-port", $"{port}", "-address", "127.0.0.1"];
 
-    /// <summary>The broker's environment; ports are strings so a supervisor may pass its own placeholders.</summary>
-    public IReadOnlyDictionary<string, string> BrokerEnvironment(string amqpPort, string distributionPort, string epmdPort) => new Dictionary<string, string>
+    /// <summary>The broker's environment: every listener on loopback, every file in the node's folder.</summary>
+    public IReadOnlyDictionary<string, string> BrokerEnvironment(int amqpPort, int distributionPort, int epmdPort) => new Dictionary<string, string>
     {
         // Makes Debian's script exec the VM in place instead of staying as a parent shell.
         ["detached"] = "true",
@@ -83,15 +83,15 @@ public sealed class RabbitMqNode
         ["RABBITMQ_NODENAME"] = NodeName,
         ["RABBITMQ_USE_LONGNAME"] = "false",
         ["RABBITMQ_NODE_IP_ADDRESS"] = "127.0.0.1",
-        ["RABBITMQ_NODE_PORT"] = amqpPort,
-        ["RABBITMQ_DIST_PORT"] = distributionPort,
+        ["RABBITMQ_NODE_PORT"] = $"{amqpPort}",
+        ["RABBITMQ_DIST_PORT"] = $"{distributionPort}",
         ["RABBITMQ_MNESIA_BASE"] = Path.Combine(Root, "mnesia"),
         ["RABBITMQ_LOG_BASE"] = Path.Combine(Root, "log"),
         ["RABBITMQ_CONFIG_FILE"] = ConfigFile,
         ["RABBITMQ_ADVANCED_CONFIG_FILE"] = Path.Combine(Root, "advanced.config"),
         ["RABBITMQ_ENABLED_PLUGINS_FILE"] = EnabledPluginsFile,
         ["RABBITMQ_PID_FILE"] = Path.Combine(Root, "rabbitmq.pid"),
-        ["ERL_EPMD_PORT"] = epmdPort,
+        ["ERL_EPMD_PORT"] = $"{epmdPort}",
         ["ERL_EPMD_ADDRESS"] = "127.0.0.1",
         // epmd runs on its own; the VM must not daemonize another. Distribution listens on loopback only.
         ["RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS"] = "-start_epmd false -kernel inet_dist_use_interface {127,0,0,1}",

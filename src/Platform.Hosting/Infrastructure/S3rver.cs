@@ -1,8 +1,11 @@
+using System.Globalization;
+
 namespace Platform.Hosting.Infrastructure;
 
 /// <summary>
 /// The npm package <c>s3rver</c>, a real S3 HTTP server (signature v4, path-style, multipart) for machines with no
-/// MinIO binary: found on PATH or installed into the repository's <c>tools/s3rver</c> by <c>npm ci</c> (test.sh does it).
+/// MinIO binary: found on PATH or installed into the repository's <c>tools/s3rver</c> by <c>npm ci</c> (its lock file
+/// pins every version), which test.sh runs, and the AppHost too when s3rver is missing.
 /// </summary>
 public static class S3rver
 {
@@ -44,18 +47,27 @@ public static class S3rver
     }
 
     /// <summary>s3rver's arguments after its command: the data folder, a loopback port and one path-style bucket.</summary>
-    public static IReadOnlyList<string> Arguments(string dataDirectory, string port, string bucket)
+    public static IReadOnlyList<string> Arguments(string dataDirectory, int port, string bucket)
     {
         Directory.CreateDirectory(dataDirectory);
         return
         [
             "--directory", dataDirectory,
             "--address", "127.0.0.1",
-            "--port", port,
+            "--port", port.ToString(CultureInfo.InvariantCulture),
             // Path-style only: a bucket name never becomes a host name to resolve.
             "--no-vhost-buckets",
             "--configure-bucket", bucket,
             "--silent",
         ];
+    }
+
+    /// <summary>Runs <c>npm ci</c> in <paramref name="packageFolder"/>, streaming its output to <paramref name="say"/>.</summary>
+    public static async Task InstallAsync(string packageFolder, Action<string> say, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(say);
+        var npm = ExecutableSearch.OnPath("npm") ?? throw PackageInstaller.NotInstalled("npm is not installed.", PackageInstaller.InstallCommand("npm"));
+        await PreparationCommand.RunAsync(
+            npm, ["ci", "--prefix", packageFolder, "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], line => say($"  npm: {line}"), cancellationToken);
     }
 }

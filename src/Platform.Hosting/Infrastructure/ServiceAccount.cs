@@ -1,3 +1,5 @@
+using Aspire.Hosting;
+
 namespace Platform.Hosting.Infrastructure;
 
 /// <summary>
@@ -16,22 +18,15 @@ internal static class ServiceAccount
         }
 
         var setpriv = ExecutableSearch.OnPath("setpriv")
-            ?? throw new InfrastructureNotInstalledException("setpriv is needed to run servers as their own user.", "apt-get install -y util-linux");
+            ?? throw PackageInstaller.NotInstalled("setpriv is needed to run servers as their own user.", "apt-get install -y util-linux");
         return (setpriv, [$"--reuid={user}", $"--regid={user}", "--init-groups", "--", fileName, .. arguments]);
     }
 
     public static async Task GiveToAsync(string user, string path, CancellationToken ct)
     {
-        if (!IsRoot)
+        if (IsRoot)
         {
-            return;
-        }
-
-        var chown = ExecutableSearch.OnPath("chown") ?? "/bin/chown";
-        var result = await ExternalCommand.RunAsync(chown, ["-R", $"{user}:{user}", path], cancellationToken: ct);
-        if (result.ExitCode != 0)
-        {
-            throw new InfrastructureException($"chown {user} {path} failed with exit code {result.ExitCode}.", result.LastLines);
+            await PreparationCommand.RunAsync(ExecutableSearch.OnPath("chown") ?? "/bin/chown", ["-R", $"{user}:{user}", path], null, ct);
         }
     }
 
@@ -47,7 +42,7 @@ internal static class ServiceAccount
         {
             if ((UnixFile.GetMode(current.FullName) & UnixFileMode.OtherExecute) == 0)
             {
-                throw new InfrastructureException(
+                throw new DistributedApplicationException(
                     $"'{current.FullName}' is not searchable by other users, so the server's own user cannot reach '{directory}'. "
                     + $"Run: chmod o+x '{current.FullName}', or choose a data folder elsewhere.");
             }

@@ -1,20 +1,15 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Platform.Hosting.Infrastructure;
 
 namespace Platform.Hosting.ObjectStore;
 
 /// <summary>The plugin packages' object store for local runs: s3rver (a real S3 server on node), run by DCP as an executable.</summary>
-public sealed class ObjectStoreResource(string name, IReadOnlyList<string> command, string workingDirectory)
-    : ExecutableResource(name, command[0], workingDirectory), IResourceWithConnectionString
+public sealed class ObjectStoreResource(string name, string command, string workingDirectory)
+    : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
 {
     internal const string EndpointName = "http";
     internal const string Bucket = "platform";
-
-    /// <summary>What runs before s3rver's own arguments: its launcher, or node with the installed script.</summary>
-    internal IReadOnlyList<string> S3rverCommand { get; } = command;
 
     public EndpointReference PrimaryEndpoint => new(this, EndpointName);
 
@@ -24,11 +19,6 @@ public sealed class ObjectStoreResource(string name, IReadOnlyList<string> comma
 
 public static class ObjectStoreResourceExtensions
 {
-    private const string PortPlaceholder = "<port>";
-
-    // s3rver has no health route: any HTTP answer (an unsigned request is refused) means it serves.
-    private static readonly HttpClient Probe = new() { Timeout = TimeSpan.FromSeconds(2) };
-
     /// <summary>
     /// A configured <c>ConnectionStrings:&lt;name&gt;</c> wins, and a published application is given one (an S3
     /// endpoint of the cluster's); otherwise s3rver on the data folder, installed first when it is missing.
@@ -41,32 +31,35 @@ public static class ObjectStoreResourceExtensions
             return builder.AddConnectionString(name);
         }
 
-        var command = S3rverInstallation.EnsureInstalled(builder);
+        var command = EnsureInstalled(builder);
         var root = Path.Combine(InfrastructureChoice.DataDirectory(builder), name);
         Directory.CreateDirectory(root);
-        var resource = new ObjectStoreResource(name, command, root);
-        return builder.AddResource(resource)
+        var port = FreePort.Pick();
+        string[] arguments = [.. command.Skip(1), .. S3rver.Arguments(Path.Combine(root, "s3rver"), port, ObjectStoreResource.Bucket)];
+        return builder.AddResource(new ObjectStoreResource(name, command[0], root))
             // Not behind DCP's proxy (see the PostgreSQL resource): a restarted server is reached directly.
-            .WithEndpoint(port: FreePort.Pick(), scheme: "http", name: ObjectStoreResource.EndpointName, isProxied: false)
-            .WithArgs(context =>
-            {
-                foreach (var argument in resource.S3rverCommand.Skip(1).Concat(S3rver.Arguments(Path.Combine(root, "s3rver"), PortPlaceholder, ObjectStoreResource.Bucket)))
-                {
-                    context.Args.Add(argument == PortPlaceholder ? resource.PrimaryEndpoint.Property(EndpointProperty.TargetPort) : argument);
-                }
-            })
-            .WithHealthCheck(RegisterHealthCheck(builder, resource))
+            .WithEndpoint(port: port, scheme: "http", name: ObjectStoreResource.EndpointName, isProxied: false)
+            .WithArgs(arguments)
+            // s3rver answers an unsigned listing of the bucket (200) once it serves it.
+            .WithHttpHealthCheck($"/{ObjectStoreResource.Bucket}", endpointName: ObjectStoreResource.EndpointName)
             .ExcludeFromManifest();
     }
 
-    private static string RegisterHealthCheck(IDistributedApplicationBuilder builder, ObjectStoreResource resource)
+    /// <summary>
+    /// The command that runs s3rver. Without one on this machine it is installed into the checkout's tools/s3rver first
+    /// (before DCP starts anything), as Debian packages are installed with apt-get, and the console says so.
+    /// </summary>
+    private static IReadOnlyList<string> EnsureInstalled(IDistributedApplicationBuilder builder)
     {
-        var key = $"{resource.Name}_answers";
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(key, _ => new ProbeHealthCheck(async cancellationToken =>
+        if (S3rver.Locate() is { } command)
         {
-            using var response = await Probe.GetAsync(new Uri(resource.PrimaryEndpoint.Url), cancellationToken);
-            return HealthCheckResult.Healthy();
-        }), failureStatus: null, tags: null));
-        return key;
+            return command;
+        }
+
+        var packageFolder = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "tools", "s3rver"));
+        InfrastructureChoice.EnsureInstalled(builder, "npm (it installs s3rver)", "npm", () => ExecutableSearch.OnPath("npm") is not null);
+        Console.WriteLine($"No S3 server (s3rver) is installed: installing it into {packageFolder} (npm ci).");
+        S3rver.InstallAsync(packageFolder, Console.WriteLine).GetAwaiter().GetResult();
+        return S3rver.Locate() ?? throw PackageInstaller.NotInstalled($"s3rver is still missing after npm ci in {packageFolder}.", S3rver.InstallCommand);
     }
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Publishing;
+using Platform.Hosting.Infrastructure;
 
 namespace Platform.Hosting.Parameters;
 
@@ -14,7 +15,7 @@ public static class SecretParameters
     public static IResourceBuilder<ParameterResource> AddGeneratedKey(this IDistributedApplicationBuilder builder, string name, int bytes = 32)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.AddParameter(name, new RandomBytesDefault(bytes), secret: true, persist: true);
+        return builder.AddParameter(name, new LocalOnlyDefault(() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(bytes))), secret: true, persist: true);
     }
 
     /// <summary>
@@ -24,23 +25,13 @@ public static class SecretParameters
     public static IResourceBuilder<ParameterResource> AddOperatorPassword(this IDistributedApplicationBuilder builder, string name, int length = 24)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.AddParameter(name, new RandomPasswordDefault(length), secret: true, persist: true);
+        return builder.AddParameter(name, new LocalOnlyDefault(() => GeneratedSecret.NewPassword(length)), secret: true, persist: true);
     }
 
-    private sealed class RandomPasswordDefault(int length) : ParameterDefault
+    /// <summary>Generated for local runs; published manifests carry no value, so the operator supplies it (aspirate asks for it).</summary>
+    private sealed class LocalOnlyDefault(Func<string> generate) : ParameterDefault
     {
-        public override string GetDefaultValue() =>
-            RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", length);
-
-        public override void WriteToManifest(ManifestPublishingContext context)
-        {
-        }
-    }
-
-    /// <summary>Published manifests carry no value: the operator supplies the key (aspirate asks for it).</summary>
-    private sealed class RandomBytesDefault(int bytes) : ParameterDefault
-    {
-        public override string GetDefaultValue() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(bytes));
+        public override string GetDefaultValue() => generate();
 
         public override void WriteToManifest(ManifestPublishingContext context)
         {

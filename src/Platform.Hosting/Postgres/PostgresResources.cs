@@ -1,7 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Platform.Hosting.Infrastructure;
@@ -13,20 +12,10 @@ namespace Platform.Hosting.Postgres;
 /// server holds them all: Aspire's container where a container runtime answers (and always when publishing, so the
 /// manifest is portable), else the local Debian binaries run by DCP.
 /// </summary>
-public sealed class PostgresResources
+public sealed class PostgresResources(IDistributedApplicationBuilder builder, string name)
 {
-    private const string PortPlaceholder = "<port>";
-
-    private readonly IDistributedApplicationBuilder builder;
-    private readonly string name;
     private IResourceBuilder<PostgresServerResource>? container;
     private IResourceBuilder<LocalPostgresServerResource>? local;
-
-    internal PostgresResources(IDistributedApplicationBuilder builder, string name)
-    {
-        this.builder = builder;
-        this.name = name;
-    }
 
     public IResourceBuilder<IResourceWithConnectionString> AddDatabase(string databaseName)
     {
@@ -53,22 +42,25 @@ public sealed class PostgresResources
     {
         InfrastructureChoice.EnsureInstalled(builder, "PostgreSQL", "postgresql", () => ExecutableSearch.PostgresBinDirectory() is not null);
         var cluster = PostgresCluster.At(Path.Combine(InfrastructureChoice.DataDirectory(builder), name));
-        var (command, _) = cluster.ServerCommand("0");
-        var resource = new LocalPostgresServerResource(name, cluster, command, cluster.Root);
+        var port = FreePort.Pick();
+        var (command, arguments) = cluster.ServerCommand(port);
+        var healthCheck = $"{name}_accepts_connections";
+        var probe = new NpgsqlConnectionStringBuilder
+        {
+            Host = "127.0.0.1",
+            Port = port,
+            Username = PostgresCluster.SuperUser,
+            Password = cluster.Password,
+            Pooling = false,
+            Timeout = 2,
+        };
+        builder.Services.AddHealthChecks().AddNpgSql(probe.ConnectionString, name: healthCheck);
         // Not behind DCP's proxy: after PostgreSQL was killed and started again, the proxied port stopped answering
         // while the new server listened (seen in the fault suite), and every query of every service paid the extra hop.
-        var server = builder.AddResource(resource)
-            .WithEndpoint(port: FreePort.Pick(), scheme: "tcp", name: LocalPostgresServerResource.EndpointName, isProxied: false)
-            .WithArgs(context =>
-            {
-                // The same command line, with the port DCP allocates behind the endpoint.
-                var (_, arguments) = cluster.ServerCommand(PortPlaceholder);
-                foreach (var argument in arguments)
-                {
-                    context.Args.Add(argument == PortPlaceholder ? resource.PrimaryEndpoint.Property(EndpointProperty.TargetPort) : argument);
-                }
-            })
-            .WithHealthCheck(RegisterHealthCheck(builder, name))
+        var server = builder.AddResource(new LocalPostgresServerResource(name, cluster, command, cluster.Root))
+            .WithEndpoint(port: port, scheme: "tcp", name: LocalPostgresServerResource.EndpointName, isProxied: false)
+            .WithArgs([.. arguments])
+            .WithHealthCheck(healthCheck)
             .ExcludeFromManifest();
 
         builder.Eventing.Subscribe<BeforeResourceStartedEvent>(server.Resource, async (e, cancellationToken) =>
@@ -89,22 +81,6 @@ public sealed class PostgresResources
             }
         });
         return server;
-    }
-
-    private static string RegisterHealthCheck(IDistributedApplicationBuilder builder, string resourceName)
-    {
-        var key = $"{resourceName}_accepts_connections";
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(key, services =>
-            new ProbeHealthCheck(async cancellationToken =>
-            {
-                var resource = services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<LocalPostgresServerResource>().Single(r => r.Name == resourceName);
-                var connectionString = await resource.ConnectionStringExpression.GetValueAsync(cancellationToken);
-                var probe = new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false, Timeout = 2 }.ConnectionString;
-                await using var connection = new NpgsqlConnection(probe);
-                await connection.OpenAsync(cancellationToken);
-                return HealthCheckResult.Healthy();
-            }), failureStatus: null, tags: null));
-        return key;
     }
 }
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using k8s;
@@ -151,7 +150,7 @@ public static partial class KubernetesPublisher
             var inputs = parameter["inputs"]?["value"];
             values[name] = kept.TryGetValue(name, out var value) ? value
                 : inputs?["default"]?["value"]?.GetValue<string>()
-                    ?? RandomNumberGenerator.GetString("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789", 64);
+                    ?? Infrastructure.GeneratedSecret.NewPassword(64);
         }
 
         File.WriteAllText(path, string.Concat(values.Select(e => $"{e.Key}={e.Value}\n")));
@@ -277,19 +276,18 @@ internal sealed class PublishedModel(JsonObject resources)
             return Resolve(resource[path]!.GetValue<string>(), parameters);
         }
 
-        var parts = path.Split('.');
-        if (parts is not ["bindings", _, _])
+        if (path.Split('.') is not ["bindings", var binding, var property])
         {
             throw new InvalidOperationException($"Cannot resolve '{match.Value}' for Kubernetes.");
         }
 
-        var port = type == "project.v0" ? 8080 : resource["bindings"]![parts[1]]!["targetPort"]!.GetValue<int>();
-        return parts is [_, _, var property] ? property switch
+        var port = type == "project.v0" ? 8080 : resource["bindings"]![binding]!["targetPort"]!.GetValue<int>();
+        return property switch
         {
             "host" => name,
             "port" or "targetPort" => port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "url" => $"{resource["bindings"]![parts[1]]!["scheme"]!.GetValue<string>()}://{name}:{port}",
+            "url" => $"{resource["bindings"]![binding]!["scheme"]!.GetValue<string>()}://{name}:{port}",
             _ => throw new InvalidOperationException($"Unknown binding property in '{match.Value}'."),
-        } : throw new InvalidOperationException($"Cannot resolve '{match.Value}' for Kubernetes.");
+        };
     });
 }

@@ -23,6 +23,4 @@ public sealed class EpmdResource(string name, RabbitMqNode node)
     : ExecutableResource(name, node.EpmdPath, node.Root)
 {
     internal const string EndpointName = "tcp";
-
-    public EndpointReference PrimaryEndpoint => new(this, EndpointName);
 }

@@ -1,6 +1,4 @@
-using System.Globalization;
 using Platform.Hosting.Infrastructure;
-using Platform.Hosting.ObjectStore;
 using Platform.Testing;
 using Platform.Testing.Servers;
 
@@ -30,7 +28,7 @@ public sealed class S3rverInstallationTests : IDisposable
         }
 
         var said = new List<string>();
-        await S3rverInstallation.InstallAsync(packageFolder, line =>
+        await S3rver.InstallAsync(packageFolder, line =>
         {
             lock (said)
             {
@@ -41,7 +39,7 @@ public sealed class S3rverInstallationTests : IDisposable
         var script = Path.Combine(packageFolder, "node_modules", "s3rver", "bin", "s3rver.js");
         Assert.True(File.Exists(script), "npm ci did not install s3rver: " + string.Join('\n', said));
         var port = FreePort.Pick();
-        var arguments = S3rver.Arguments(Path.Combine(directory.Path, "data"), port.ToString(CultureInfo.InvariantCulture), "platform");
+        var arguments = S3rver.Arguments(Path.Combine(directory.Path, "data"), port, "platform");
         await using var server = ChildProcess.Start(new ChildProcessStartInfo(ExecutableSearch.OnPath("node")!, [script, .. arguments]));
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
         var answer = await Eventually.GetAsync(

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Net.Sockets;
 using Platform.Processes;
 
 namespace Platform.Testing.Servers;
@@ -35,6 +36,23 @@ public static class ListeningSockets
             }
         }
         return sockets;
+    }
+
+    /// <summary>Whether a TCP connection to <paramref name="port"/> on loopback is accepted within 2 s.</summary>
+    public static async Task<bool> AcceptsConnectionsAsync(int port, CancellationToken ct = default)
+    {
+        using var client = new TcpClient();
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port, timeout.Token);
+            return true;
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException && !ct.IsCancellationRequested)
+        {
+            return false;
+        }
     }
 
     /// <summary>Listening sockets held open by any of <paramref name="processIds"/>.</summary>

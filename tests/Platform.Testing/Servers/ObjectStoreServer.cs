@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using Platform.Hosting.Infrastructure;
 using Platform.Processes;
 
@@ -62,8 +61,8 @@ public sealed class ObjectStoreServer : IAsyncDisposable
             return await StartS3rverAsync(s3rver, root, options, ct);
         }
 
-        throw new InfrastructureNotInstalledException(
-            "No S3 server: neither a minio binary on PATH nor s3rver (PATH or tools/s3rver) was found.", S3rver.InstallCommand);
+        throw new InfrastructureException(
+            $"No S3 server: neither a minio binary on PATH nor s3rver (PATH or tools/s3rver) was found. Install it with: {S3rver.InstallCommand}");
     }
 
     /// <summary>Stops live processes that name one of these data folders as an argument (a store of an earlier run).</summary>
@@ -125,7 +124,7 @@ public sealed class ObjectStoreServer : IAsyncDisposable
     private static async Task<ObjectStoreServer> StartS3rverAsync(IReadOnlyList<string> s3rver, string root, ObjectStoreServerOptions options, CancellationToken ct)
     {
         var port = options.Port == 0 ? FreePort.Pick() : options.Port;
-        var arguments = S3rver.Arguments(Path.Combine(root, "s3rver"), port.ToString(CultureInfo.InvariantCulture), options.Bucket);
+        var arguments = S3rver.Arguments(Path.Combine(root, "s3rver"), port, options.Bucket);
         var process = ChildProcess.Start(new ChildProcessStartInfo(s3rver[0], [.. s3rver.Skip(1), .. arguments]) { Output = options.Output });
         var server = new ObjectStoreServer(
             $"Endpoint=http://127.0.0.1:{port};AccessKey={S3rver.AccessKey};SecretKey={S3rver.SecretKey};Bucket={options.Bucket}",

@@ -68,8 +68,14 @@ public sealed class PostgresServer : IAsyncDisposable
     public Task CreateDatabaseAsync(string name, CancellationToken ct = default) =>
         PostgresDatabases.EnsureExistsAsync(GetConnectionString(), name, ct);
 
-    public Task<bool> DatabaseExistsAsync(string name, CancellationToken ct = default) =>
-        PostgresDatabases.ExistsAsync(GetConnectionString(), name, ct);
+    public async Task<bool> DatabaseExistsAsync(string name, CancellationToken ct = default)
+    {
+        await using var connection = new NpgsqlConnection(GetConnectionString());
+        await connection.OpenAsync(ct);
+        await using var exists = new NpgsqlCommand("SELECT 1 FROM pg_database WHERE datname = $1", connection);
+        exists.Parameters.AddWithValue(name);
+        return await exists.ExecuteScalarAsync(ct) is not null;
+    }
 
     /// <summary>Fast shutdown (SIGINT: disconnects clients, then checkpoints), SIGKILL if it hangs; waits for exit.</summary>
     public async Task StopAsync(CancellationToken ct = default)
@@ -88,7 +94,7 @@ public sealed class PostgresServer : IAsyncDisposable
 
     private async Task LaunchAsync(PostgresCluster cluster, CancellationToken ct)
     {
-        var (fileName, arguments) = cluster.ServerCommand(Port.ToString());
+        var (fileName, arguments) = cluster.ServerCommand(Port);
         this.process = ChildProcess.Start(new ChildProcessStartInfo(fileName, arguments) { Output = this.options.Output, WorkingDirectory = cluster.Root });
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);

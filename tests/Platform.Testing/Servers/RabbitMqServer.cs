@@ -111,13 +111,13 @@ public sealed class RabbitMqServer : IAsyncDisposable
 
     private async Task StartEpmdAsync(CancellationToken ct)
     {
-        this.epmd = ChildProcess.Start(new ChildProcessStartInfo(this.node.EpmdPath, RabbitMqNode.EpmdArguments(epmdPort.ToString()))
+        this.epmd = ChildProcess.Start(new ChildProcessStartInfo(this.node.EpmdPath, RabbitMqNode.EpmdArguments(epmdPort))
         {
             Environment = new Dictionary<string, string?> { ["ERL_EPMD_PORT"] = epmdPort.ToString(), ["ERL_EPMD_ADDRESS"] = "127.0.0.1" },
             Output = this.options.Output is { } output ? line => output($"epmd: {line}") : null,
         });
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!await FreePort.AcceptsConnectionsAsync(epmdPort, ct))
+        while (!await ListeningSockets.AcceptsConnectionsAsync(epmdPort, ct))
         {
             if (this.epmd.HasExited)
             {
@@ -137,7 +137,7 @@ public sealed class RabbitMqServer : IAsyncDisposable
     {
         this.broker = ChildProcess.Start(new ChildProcessStartInfo(this.node.ServerScript, [])
         {
-            Environment = this.node.BrokerEnvironment(Port.ToString(), distributionPort.ToString(), epmdPort.ToString()).ToDictionary(kv => kv.Key, kv => (string?)kv.Value),
+            Environment = this.node.BrokerEnvironment(Port, distributionPort, epmdPort).ToDictionary(kv => kv.Key, kv => (string?)kv.Value),
             Output = this.options.Output,
             WorkingDirectory = this.node.Root,
         });
