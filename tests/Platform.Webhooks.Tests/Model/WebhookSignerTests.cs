@@ -1,8 +1,8 @@
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Platform.Webhooks.Model;
-using StandardWebhooks;
 using Platform.Webhooks.Tests.Support;
+using StandardWebhooks;
 
 namespace Platform.Webhooks.Tests.Model;
 
