@@ -57,6 +57,6 @@ public static class ClustersServiceHost
     }
 
     /// <summary>Sends a request as <paramref name="user"/> and asserts the status; the JSON answer, if any.</summary>
-    public static Task<JsonElement> JsonAsync(HttpClient clusters, TestIdentity identity, HttpMethod method, string path, object? body, HttpStatusCode expected, string user = "alice") =>
+    public static Task<JsonElement> JsonAsync(HttpClient clusters, TestIdentity identity, HttpMethod method, string path, object? body, HttpStatusCode expected, string user) =>
         new ServiceApiClient(clusters, identity, user).JsonAsync(method, path, body, expected);
 }
