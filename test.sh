@@ -35,14 +35,16 @@ dotnet build Platform.sln -c Release -warnaserror -nologo -v:q
 # One style, decided by .editorconfig: formatting drift fails the run like a failing test.
 dotnet format Platform.sln --verify-no-changes --no-restore -v:q
 # Suites run in lanes side by side, one suite at a time within a lane, so CI takes as long as the longest lane rather
-# than the sum; the long poles (EndToEnd about 11 min, Plugins about 7 on the last CI run) start at once in lanes of
-# their own, and every other test project of the solution shares the last lane, new ones included.
-slow_lanes=("Platform.EndToEnd.Tests" "Platform.Plugins.Tests")
+# than the sum: EndToEnd (the long pole: AppHost starts) has a lane of its own, Plugins is followed by Clusters (real
+# Dask), and every other test project of the solution, new ones included, shares the last lane.
+lanes=("Platform.EndToEnd.Tests" "Platform.Plugins.Tests Platform.Clusters.Tests")
 other_lane=()
 for project in $(dotnet sln Platform.sln list | grep -E '^tests/[^/]+/[^/]+\.Tests\.csproj$'); do
   name=$(basename "$project" .csproj)
-  [[ " ${slow_lanes[*]} " == *" $name "* ]] || other_lane+=("$name")
+  [[ " ${lanes[*]} " == *" $name "* ]] || other_lane+=("$name")
 done
+lanes+=("${other_lane[*]}")
+labels=("end-to-end" "plugins+clusters" "others")
 
 # A hung test fails the run instead of stalling CI. Each line of a lane's output starts with its lane's name.
 run_lane() {
@@ -59,12 +61,11 @@ run_lane() {
 
 test_arguments=("$@")
 pids=()
-for name in "${slow_lanes[@]}"; do
-  run_lane "${name#Platform.}" "$name" &
+for index in "${!lanes[@]}"; do
+  read -ra projects <<<"${lanes[$index]}"
+  run_lane "${labels[$index]}" "${projects[@]}" &
   pids+=($!)
 done
-run_lane "other" "${other_lane[@]}" &
-pids+=($!)
 
 failed=0
 for pid in "${pids[@]}"; do
