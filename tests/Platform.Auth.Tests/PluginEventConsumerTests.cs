@@ -1,8 +1,8 @@
 using MassTransit;
 using Npgsql;
 using Platform.Auth.Infrastructure;
-using Platform.Contracts.Authentication;
 using Platform.Auth.IntegrationEvents.EventHandling;
+using Platform.Contracts.Authentication;
 using Platform.Contracts.Plugins;
 
 namespace Platform.Auth.Tests;

@@ -132,15 +132,15 @@ public sealed class PublicPortTests(SharedSystemFixture shared)
         var failures = new List<string>();
         for (var attempt = 0; attempt < 3; attempt++)
         {
-        try
-        {
-            return await DaskClient.RunAsync(cluster, $"tls://127.0.0.1:{proxyPort}", Compute, sniName: name, timeout: Patience);
-        }
-        catch (Xunit.Sdk.XunitException e)
-        {
-            failures.Add(e.Message);
-            await Task.Delay(1000);
-        }
+            try
+            {
+                return await DaskClient.RunAsync(cluster, $"tls://127.0.0.1:{proxyPort}", Compute, sniName: name, timeout: Patience);
+            }
+            catch (Xunit.Sdk.XunitException e)
+            {
+                failures.Add(e.Message);
+                await Task.Delay(1000);
+            }
         }
 
         throw new Xunit.Sdk.XunitException("The Dask client never computed through the proxy:\n" + string.Join("\n---\n", failures));
