@@ -21,7 +21,7 @@ public sealed class PluginAuthenticatorTests(InfrastructureFixture infrastructur
 
     public async Task InitializeAsync()
     {
-        File.Copy(await PluginPackages.SamplePathAsync(PluginPackages.BadgePackageId), Path.Combine(extensions.Path, "badge.nupkg"));
+        File.Copy(PluginPackages.PathOf(PluginPackages.BadgePackageId), Path.Combine(extensions.Path, "badge.nupkg"));
         await File.WriteAllTextAsync(Path.Combine(extensions.Path, "broken.nupkg"), "not a package");
         auth = await StartAsync(infrastructure, new Dictionary<string, string?>
         {

@@ -26,7 +26,7 @@ public sealed class SecretLoggingTests(InfrastructureFixture infrastructure, Jup
         var secrets = new List<string> { Password, Pin, AuthServiceHost.ProxyToken };
         var errorBodies = new StringBuilder();
         using var extensions = new TestDirectory("auth-extensions");
-        File.Copy(await PluginPackages.SamplePathAsync(PluginPackages.BadgePackageId), Path.Combine(extensions.Path, "badge.nupkg"));
+        File.Copy(PluginPackages.PathOf(PluginPackages.BadgePackageId), Path.Combine(extensions.Path, "badge.nupkg"));
 
         await hub.CreateUserAsync("leaktest", admin: false, "leakers");
         var (hubTokenId, hubToken) = await hub.CreateTokenAsync("leaktest");

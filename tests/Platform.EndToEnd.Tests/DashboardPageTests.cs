@@ -6,8 +6,8 @@ namespace Platform.EndToEnd.Tests;
 /// The dashboard's Traces page in real Chromium (Debian's, driven by Playwright; no browser download) shows the trace of
 /// a cluster creation. Screenshots are kept under this project's TestResults/dashboard/.
 /// </summary>
-[Collection(TracedSystemCollection.Name)]
-public sealed class DashboardPageTests(TracedSystemFixture system)
+[Collection(SharedSystemCollection.Name)]
+public sealed class DashboardPageTests(SharedSystemFixture system)
 {
     private const string Chromium = "/usr/bin/chromium";
 
@@ -17,7 +17,7 @@ public sealed class DashboardPageTests(TracedSystemFixture system)
     [Fact]
     public async Task The_Traces_page_in_Chromium_shows_the_cluster_creation_trace()
     {
-        var traceId = await system.ClusterCreationTraceIdAsync();
+        var traceId = system.ClusterCreationTraceId;
         Directory.CreateDirectory(ScreenshotFolder);
 
         using var playwright = await Playwright.CreateAsync();

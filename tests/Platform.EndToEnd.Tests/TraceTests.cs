@@ -4,15 +4,15 @@ using Xunit.Abstractions;
 namespace Platform.EndToEnd.Tests;
 
 /// <summary>One user action is one trace: a cluster created through the public port, read back from the dashboard's telemetry API.</summary>
-[Collection(TracedSystemCollection.Name)]
-public sealed class TraceTests(TracedSystemFixture system, ITestOutputHelper log)
+[Collection(SharedSystemCollection.Name)]
+public sealed class TraceTests(SharedSystemFixture system, ITestOutputHelper log)
 {
     private static readonly string[] Services = ["proxy", "auth", "clusters", "plugins"];
 
     [Fact]
     public async Task Creating_a_cluster_through_the_public_port_is_one_trace_from_the_Proxy_through_Auth_Clusters_Plugins_the_outbox_relay_the_bus_and_back_to_the_Proxy()
     {
-        var traceId = await system.ClusterCreationTraceIdAsync();
+        var traceId = system.ClusterCreationTraceId;
 
         // Services export in batches (every few seconds), so the trace fills in after the response.
         var spans = await Eventually.GetAsync(

@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.AspNetCore.Builder;
@@ -12,6 +9,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Platform.ServiceDefaults.Messaging;
+using Platform.Testing;
 
 namespace Platform.ServiceDefaults.Tests;
 
@@ -46,48 +44,48 @@ public sealed class PublicPortTests : IAsyncLifetime
     [InlineData("GET /hello HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n", 400)]
     public async Task Requests_kestrel_cannot_parse_get_a_json_error(string raw, int status)
     {
-        var (code, headers, body) = await SendRawAsync(raw);
+        var response = await RawHttp.SendAsync(port, raw);
 
-        Assert.Equal(status, code);
-        Assert.Contains("Content-Type: application/json", headers, StringComparison.OrdinalIgnoreCase);
-        Assert.False(string.IsNullOrEmpty(JsonDocument.Parse(body).RootElement.GetProperty("error").GetString()));
+        Assert.Equal(status, response.Status);
+        Assert.StartsWith("application/json", response.Headers["Content-Type"], StringComparison.OrdinalIgnoreCase);
+        Assert.False(string.IsNullOrEmpty(JsonDocument.Parse(response.BodyText).RootElement.GetProperty("error").GetString()));
     }
 
     [Fact]
     public async Task A_request_line_too_long_is_a_414_with_a_json_error()
     {
-        var (code, _, body) = await SendRawAsync($"GET /{new string('a', 20_000)} HTTP/1.1\r\nHost: x\r\n\r\n");
+        var response = await RawHttp.SendAsync(port, $"GET /{new string('a', 20_000)} HTTP/1.1\r\nHost: x\r\n\r\n");
 
-        Assert.Equal(414, code);
-        Assert.Equal("Request line too long", JsonDocument.Parse(body).RootElement.GetProperty("error").GetString());
+        Assert.Equal(414, response.Status);
+        Assert.Equal("Request line too long", JsonDocument.Parse(response.BodyText).RootElement.GetProperty("error").GetString());
     }
 
     [Fact]
     public async Task Headers_too_large_are_a_431_with_a_json_error()
     {
-        var (code, _, body) = await SendRawAsync($"GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: {new string('a', 40_000)}\r\n\r\n");
+        var response = await RawHttp.SendAsync(port, $"GET /hello HTTP/1.1\r\nHost: x\r\nX-Big: {new string('a', 40_000)}\r\n\r\n");
 
-        Assert.Equal(431, code);
-        Assert.Equal("Request headers too large", JsonDocument.Parse(body).RootElement.GetProperty("error").GetString());
+        Assert.Equal(431, response.Status);
+        Assert.Equal("Request headers too large", JsonDocument.Parse(response.BodyText).RootElement.GetProperty("error").GetString());
     }
 
     [Fact]
     public async Task Ordinary_requests_on_one_connection_pass_unchanged()
     {
-        var (code, _, body) = await SendRawAsync("GET /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        var responses = await RawHttp.SendPipelinedAsync(port, "GET /hello HTTP/1.1\r\nHost: x\r\n\r\nGET /hello HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
 
-        Assert.Equal(200, code);
-        Assert.Contains("HTTP/1.1 200", body, StringComparison.Ordinal);
+        Assert.Equal([200, 200], responses.Select(r => r.Status));
+        Assert.All(responses, r => Assert.Equal("\"hello\"", r.BodyText));
     }
 
     [Fact]
     public async Task Chunked_together_with_content_length_is_a_400_at_once()
     {
         var started = DateTime.UtcNow;
-        var (code, _, body) = await SendRawAsync("POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 11\r\n\r\n{\"count\":1}");
+        var response = await RawHttp.SendAsync(port, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 11\r\n\r\n{\"count\":1}");
 
-        Assert.Equal(400, code);
-        Assert.False(string.IsNullOrEmpty(JsonDocument.Parse(body).RootElement.GetProperty("error").GetString()));
+        Assert.Equal(400, response.Status);
+        Assert.False(string.IsNullOrEmpty(JsonDocument.Parse(response.BodyText).RootElement.GetProperty("error").GetString()));
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(2));
     }
 
@@ -95,10 +93,10 @@ public sealed class PublicPortTests : IAsyncLifetime
     public async Task A_declared_body_over_the_limit_is_a_413_before_it_is_sent()
     {
         var started = DateTime.UtcNow;
-        var (code, _, body) = await SendRawAsync("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 41943040\r\n\r\n");
+        var response = await RawHttp.SendAsync(port, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/octet-stream\r\nContent-Length: 41943040\r\n\r\n");
 
-        Assert.Equal(413, code);
-        Assert.Contains("limit", JsonDocument.Parse(body).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(413, response.Status);
+        Assert.Contains("limit", JsonDocument.Parse(response.BodyText).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.True(DateTime.UtcNow - started < TimeSpan.FromSeconds(2));
     }
 
@@ -121,59 +119,5 @@ public sealed class PublicPortTests : IAsyncLifetime
         using var services = builder.Services.BuildServiceProvider();
 
         Assert.False(services.GetRequiredService<IOptions<UsageTelemetryOptions>>().Value.Enabled);
-    }
-
-    /// <summary>Sends raw bytes and reads until the server closes or a response with its body is complete.</summary>
-    private async Task<(int Status, string Headers, string Body)> SendRawAsync(string raw)
-    {
-        using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, port);
-        var stream = client.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(raw));
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        var received = new MemoryStream();
-        var buffer = new byte[65536];
-        while (true)
-        {
-            int read;
-            try
-            {
-                read = await stream.ReadAsync(buffer, timeout.Token);
-            }
-            catch (IOException)
-            {
-                break;
-            }
-
-            if (read == 0)
-            {
-                break;
-            }
-
-            received.Write(buffer, 0, read);
-            var text = Encoding.ASCII.GetString(received.ToArray());
-            if (Complete(text))
-            {
-                break;
-            }
-        }
-
-        var response = Encoding.ASCII.GetString(received.ToArray());
-        var split = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        Assert.True(split > 0, $"no response: '{response}'");
-        return (int.Parse(response.AsSpan(9, 3)), response[..split], response[(split + 4)..]);
-    }
-
-    // One response whose Content-Length bytes have all arrived, unless more responses are expected (pipelined requests).
-    private static bool Complete(string text)
-    {
-        var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        if (split < 0 || text.Split("HTTP/1.1 ").Length > 2)
-        {
-            return false;
-        }
-
-        var match = System.Text.RegularExpressions.Regex.Match(text[..split], "Content-Length: (\\d+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
-        return match.Success && text.Length - split - 4 >= int.Parse(match.Groups[1].Value);
     }
 }

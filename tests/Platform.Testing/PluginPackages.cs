@@ -1,39 +1,41 @@
-using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.RegularExpressions;
 
 namespace Platform.Testing;
 
 /// <summary>
-/// The sample plugins and the test plugins, packed by <c>dotnet pack</c> once per test run (as a plugin author would),
-/// and variants of them: another version, or broken on purpose.
+/// The sample plugins and the test plugins as a plugin author's <c>dotnet pack</c> makes them (packed on build:
+/// PluginPackaging.targets, and this project references them so a test build brings them up to date), and variants
+/// of them: another version, or broken on purpose.
 /// </summary>
 public static partial class PluginPackages
 {
-    // Packs run one at a time: two at once would build the shared SDK project into the same folders.
-    private static readonly SemaphoreSlim Packing = new(1, 1);
-
-    // What the Plugins tests use comes in one pack (one build of the SDK); a sample alone for tests that need only it.
-    private static readonly Lazy<Task<string>> TestPlugins = new(() => PackAsync(Path.Combine("tests", "Platform.Plugins.TestPlugins", "TestPlugins.slnx")));
-    private static readonly ConcurrentDictionary<string, Lazy<Task<string>>> Samples = new(StringComparer.Ordinal);
-
     public const string BadgePackageId = "Platform.Plugins.Samples.Badge";
 
-    public static async Task<byte[]> HelloAsync() => await File.ReadAllBytesAsync(await PathOfAsync("Platform.Plugins.Samples.Hello"));
+    // Each package's project folder, relative to the repository.
+    private static readonly Dictionary<string, string> Projects = new(StringComparer.Ordinal)
+    {
+        ["Platform.Plugins.Samples.Hello"] = Path.Combine("src", "Platform.Plugins.Samples.Hello"),
+        [BadgePackageId] = Path.Combine("src", BadgePackageId),
+        ["Platform.Plugins.TestPlugins.Chaos"] = Path.Combine("tests", "Platform.Plugins.TestPlugins", "Chaos"),
+        ["Platform.Plugins.TestPlugins.Echo"] = Path.Combine("tests", "Platform.Plugins.TestPlugins", "Echo"),
+    };
 
-    public static async Task<byte[]> ChaosAsync() => await File.ReadAllBytesAsync(await PathOfAsync("Platform.Plugins.TestPlugins.Chaos"));
+    public static async Task<byte[]> HelloAsync() => await File.ReadAllBytesAsync(PathOf("Platform.Plugins.Samples.Hello"));
 
-    public static async Task<byte[]> EchoAsync() => await File.ReadAllBytesAsync(await PathOfAsync("Platform.Plugins.TestPlugins.Echo"));
+    public static async Task<byte[]> ChaosAsync() => await File.ReadAllBytesAsync(PathOf("Platform.Plugins.TestPlugins.Chaos"));
 
-    public static async Task<byte[]> BadgeAsync() => await File.ReadAllBytesAsync(await PathOfAsync(BadgePackageId));
+    public static async Task<byte[]> EchoAsync() => await File.ReadAllBytesAsync(PathOf("Platform.Plugins.TestPlugins.Echo"));
 
-    /// <summary>A package of the test plugins' pack (the samples and the test plugins).</summary>
-    public static async Task<string> PathOfAsync(string packageId) => Path.Combine(await TestPlugins.Value, $"{packageId}.1.0.0.nupkg");
+    public static async Task<byte[]> BadgeAsync() => await File.ReadAllBytesAsync(PathOf(BadgePackageId));
 
-    /// <summary>One sample under <c>src/</c>, packed on its own (cheaper when a test needs nothing else).</summary>
-    public static async Task<string> SamplePathAsync(string packageId) =>
-        Path.Combine(await Samples.GetOrAdd(packageId, id => new(() => PackAsync(Path.Combine("src", id, $"{id}.csproj")))).Value, $"{packageId}.1.0.0.nupkg");
+    /// <summary>The package the build of this test run made: &lt;project&gt;/bin/&lt;configuration of this test build&gt;/&lt;id&gt;.1.0.0.nupkg.</summary>
+    public static string PathOf(string packageId)
+    {
+        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var path = Path.Combine(FindRepository(), Projects[packageId], "bin", configuration, $"{packageId}.1.0.0.nupkg");
+        return File.Exists(path) ? path : throw new FileNotFoundException($"{packageId} was not packed by the build (PluginPackaging.targets packs on build).", path);
+    }
 
     /// <summary>The same package with another version in its .nuspec (what a rebuilt, re-versioned plugin looks like).</summary>
     public static byte[] WithVersion(byte[] package, string version) => Rewrite(package, (entry, content) =>
@@ -72,63 +74,6 @@ public static partial class PluginPackages
         }
 
         return output.ToArray();
-    }
-
-    private static async Task<string> PackAsync(string project)
-    {
-        var repository = FindRepository();
-        var output = Path.Combine(Path.GetTempPath(), $"platform-plugin-packages-{Environment.ProcessId}-{Path.GetFileNameWithoutExtension(project)}");
-        Directory.CreateDirectory(output);
-        var configuration = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
-        await Packing.WaitAsync();
-        try
-        {
-            // Test projects run in parallel processes (dotnet test on the solution), and each may pack: a file lock per
-            // clone keeps their builds of the shared SDK project apart.
-            var lockPath = Path.Combine(Path.GetTempPath(), $"platform-plugin-pack-{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(repository)))[..16]}.lock");
-            await using var packLock = await AcquireAsync(lockPath);
-            return await RunPackAsync(Path.Combine(repository, project), configuration, output);
-        }
-        finally
-        {
-            Packing.Release();
-        }
-    }
-
-    private static async Task<FileStream> AcquireAsync(string path)
-    {
-        var deadline = DateTimeOffset.UtcNow + TimeSpan.FromMinutes(15);
-        while (true)
-        {
-            try
-            {
-                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (DateTimeOffset.UtcNow < deadline)
-            {
-                await Task.Delay(500);
-            }
-        }
-    }
-
-    private static async Task<string> RunPackAsync(string project, string configuration, string output)
-    {
-        var start = new ProcessStartInfo("dotnet", ["pack", project, "-c", configuration, "-o", output, "-nologo", "-v:q"])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"dotnet pack of {Path.GetFileName(project)} failed ({process.ExitCode}): {await stdout}{await stderr}");
-        }
-
-        return output;
     }
 
     private static string FindRepository()

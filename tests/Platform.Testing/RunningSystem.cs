@@ -26,8 +26,10 @@ public class RunningSystem<TAppHost> : IAsyncLifetime
     public const string Admin = "carol";
     public static readonly IReadOnlyList<string> Services = ["auth", "clusters", "webhooks", "plugins"];
 
+    /// <summary>Every resource of the AppHost; the start waits until each is healthy.</summary>
+    public static readonly IReadOnlyList<string> Resources = ["postgres", "authdb", "clustersdb", "webhooksdb", "pluginsdb", "messaging", "objects", "auth", "clusters", "webhooks", "plugins", "proxy"];
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(10);
-    private static readonly string[] Resources = ["postgres", "authdb", "clustersdb", "webhooksdb", "pluginsdb", "messaging", "objects", "auth", "clusters", "webhooks", "plugins", "proxy"];
 
     private readonly TestDirectory directory = new("platform-running-system");
 

@@ -6,6 +6,7 @@ using Platform.Auth.Infrastructure;
 using Platform.Auth.IntegrationEvents;
 using Platform.Auth.IntegrationEvents.EventHandling;
 using Platform.Auth.Model;
+using Platform.Contracts.Plugins;
 using Platform.Plugins.Loading;
 using Platform.ServiceDefaults.Data;
 using Platform.ServiceDefaults.Identity;
@@ -24,10 +25,10 @@ internal static class Extensions
         builder.AddPlatformDatabase("authdb", typeof(Extensions).Assembly);
         builder.AddPlatformMessaging(bus =>
         {
-            bus.AddConsumer<PluginInstalledConsumer>();
-            bus.AddConsumer<PluginEnabledConsumer>();
-            bus.AddConsumer<PluginDisabledConsumer>();
-            bus.AddConsumer<PluginRemovedConsumer>();
+            bus.AddConsumer<PluginEventConsumer<PluginInstalled>>();
+            bus.AddConsumer<PluginEventConsumer<PluginEnabled>>();
+            bus.AddConsumer<PluginEventConsumer<PluginDisabled>>();
+            bus.AddConsumer<PluginEventConsumer<PluginRemoved>>();
         });
 
         // Plugin authenticators are fetched from the object store the Plugins service writes; without one, only extensions load.

@@ -12,26 +12,28 @@ public sealed record PluginPackageRow(string Name, string? Version, string? Pack
 /// </summary>
 public sealed class PluginPackageStore(NpgsqlDataSource database)
 {
-    public Task RecordAsync(PluginInstalled installed, CancellationToken cancellationToken) =>
-        UpsertAsync(installed.Name, installed.Version, installed.PackageKey, installed.Capabilities, installed.Enabled, installed.InstalledAt, cancellationToken);
-
-    public Task RecordAsync(PluginEnabled enabled, CancellationToken cancellationToken) =>
-        UpsertAsync(enabled.Name, enabled.Version, enabled.PackageKey, enabled.Capabilities, true, enabled.EnabledAt, cancellationToken);
-
-    public async Task RecordAsync(PluginDisabled disabled, CancellationToken cancellationToken)
+    /// <summary>Folds one registry event (installed, enabled, disabled or removed) into its plugin's row; returns the plugin's name.</summary>
+    public async Task<string> RecordAsync<TEvent>(TEvent registryEvent, CancellationToken cancellationToken)
+        where TEvent : class
     {
-        await using var command = database.CreateCommand(
-            """
-            insert into plugin_packages as p (name, enabled, changed_at) values ($1, false, $2)
-            on conflict (name) do update set enabled = false, changed_at = excluded.changed_at where p.changed_at <= excluded.changed_at
-            """);
-        command.Parameters.Add(new() { Value = disabled.Name });
-        command.Parameters.Add(new() { Value = disabled.DisabledAt });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        switch (registryEvent)
+        {
+            case PluginInstalled installed:
+                await UpsertAsync(installed.Name, installed.Version, installed.PackageKey, installed.Capabilities, installed.Enabled, installed.InstalledAt, cancellationToken);
+                return installed.Name;
+            case PluginEnabled enabled:
+                await UpsertAsync(enabled.Name, enabled.Version, enabled.PackageKey, enabled.Capabilities, true, enabled.EnabledAt, cancellationToken);
+                return enabled.Name;
+            case PluginDisabled disabled:
+                await DisableAsync(disabled, cancellationToken);
+                return disabled.Name;
+            case PluginRemoved removed:
+                await UpsertAsync(removed.Name, null, null, [], false, removed.RemovedAt, cancellationToken);
+                return removed.Name;
+            default:
+                throw new ArgumentException($"{typeof(TEvent).Name} is not a plugin registry event.", nameof(registryEvent));
+        }
     }
-
-    public Task RecordAsync(PluginRemoved removed, CancellationToken cancellationToken) =>
-        UpsertAsync(removed.Name, null, null, [], false, removed.RemovedAt, cancellationToken);
 
     public async Task<PluginPackageRow?> GetAsync(string name, CancellationToken cancellationToken)
     {
@@ -51,6 +53,19 @@ public sealed class PluginPackageStore(NpgsqlDataSource database)
         }
 
         return names;
+    }
+
+    // A disable carries no package: it turns the row off and keeps what the last install or enable wrote.
+    private async Task DisableAsync(PluginDisabled disabled, CancellationToken cancellationToken)
+    {
+        await using var command = database.CreateCommand(
+            """
+            insert into plugin_packages as p (name, enabled, changed_at) values ($1, false, $2)
+            on conflict (name) do update set enabled = false, changed_at = excluded.changed_at where p.changed_at <= excluded.changed_at
+            """);
+        command.Parameters.Add(new() { Value = disabled.Name });
+        command.Parameters.Add(new() { Value = disabled.DisabledAt });
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private async Task UpsertAsync(string name, string? version, string? packageKey, IReadOnlyList<string> capabilities, bool enabled, DateTimeOffset changedAt, CancellationToken cancellationToken)

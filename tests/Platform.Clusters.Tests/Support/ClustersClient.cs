@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Platform.Testing;
 
@@ -7,30 +6,8 @@ namespace Platform.Clusters.Tests.Support;
 
 /// <summary>HTTP calls to the Clusters service as one user, each carrying a fresh identity assertion.</summary>
 public sealed class ClustersClient(HttpClient http, TestIdentity identity, string user, bool admin = false, params string[] groups)
+    : ServiceApiClient(http, identity, user, admin, groups)
 {
-    public string User => user;
-
-    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, object? body = null)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        var (name, value) = identity.Header(user, admin, groups);
-        request.Headers.Add(name, value);
-        if (body is not null)
-        {
-            request.Content = body is string text ? new StringContent(text, System.Text.Encoding.UTF8, "application/json") : JsonContent.Create(body);
-        }
-
-        return await http.SendAsync(request);
-    }
-
-    public async Task<JsonElement> JsonAsync(HttpMethod method, string path, object? body = null, HttpStatusCode expected = HttpStatusCode.OK)
-    {
-        using var response = await SendAsync(method, path, body);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"{method} {path}: expected {(int)expected}, got {(int)response.StatusCode}: {text}");
-        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
-    }
-
     public async Task<string> CreateAsync(object? clusterOptions = null)
     {
         var created = await JsonAsync(HttpMethod.Post, "/api/v1/clusters/", new { cluster_options = clusterOptions ?? new { } }, HttpStatusCode.Created);

@@ -20,6 +20,13 @@ public class ClustersWithPluginsFixture : PluginsServiceFixture
     public WebApplicationFactory<ClustersProgram> Clusters { get; private set; } = null!;
     public HttpClient ClustersHttp { get; private set; } = null!;
 
+    /// <summary>
+    /// Who creates this host's clusters. Each user's clusters run under one system account on this machine, and a
+    /// Clusters service stopping a cluster kills that account's processes it does not know: hosts running side by side
+    /// (here and in other suites) each have a user of their own, or one's stop kills the other's scheduler.
+    /// </summary>
+    public virtual string User => "plugins-hello";
+
     /// <summary>What a validator that cannot answer means, in Plugins and in Clusters alike.</summary>
     protected virtual bool FailOpen => false;
 
@@ -34,8 +41,8 @@ public class ClustersWithPluginsFixture : PluginsServiceFixture
         ClustersHttp = Clusters.CreateClient();
     }
 
-    public Task<JsonElement> ClustersJsonAsync(HttpMethod method, string path, object? body, HttpStatusCode expected, string user = "alice") =>
-        ClustersServiceHost.JsonAsync(ClustersHttp, Identity, method, path, body, expected, user);
+    public Task<JsonElement> ClustersJsonAsync(HttpMethod method, string path, object? body, HttpStatusCode expected, string? user = null) =>
+        ClustersServiceHost.JsonAsync(ClustersHttp, Identity, method, path, body, expected, user ?? User);
 
     public override async Task DisposeAsync()
     {
@@ -72,7 +79,7 @@ public sealed class ClustersWithPluginsTests(ClustersWithPluginsFixture service)
 
             // Within the limit the validators let it through, and Clusters decides (200, or 409 while the cluster still starts).
             using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/v1/clusters/{name}/scale") { Content = JsonContent.Create(new { count = 2 }) };
-            var (header, value) = service.Identity.Header("alice");
+            var (header, value) = service.Identity.Header(service.User);
             request.Headers.Add(header, value);
             using var allowed = await service.ClustersHttp.SendAsync(request);
             Assert.Contains(allowed.StatusCode, new[] { HttpStatusCode.OK, HttpStatusCode.Conflict });
@@ -119,7 +126,7 @@ public sealed class ClustersWithPluginsTests(ClustersWithPluginsFixture service)
                 TimeSpan.FromSeconds(30),
                 "the annotation on the platform API");
             Assert.Equal("yes", details.GetProperty("labels").GetProperty("hello").GetString());
-            Assert.Equal("Hello, alice!", details.GetProperty("annotations").GetProperty("hello/greeted").GetString());
+            Assert.Equal($"Hello, {service.User}!", details.GetProperty("annotations").GetProperty("hello/greeted").GetString());
 
             var compatible = await service.ClustersJsonAsync(HttpMethod.Get, $"/api/v1/clusters/{name}", null, HttpStatusCode.OK);
             Assert.Equal(["name", "dashboard_route", "status", "start_time", "stop_time", "options", "tls_cert", "tls_key"], compatible.EnumerateObject().Select(p => p.Name));

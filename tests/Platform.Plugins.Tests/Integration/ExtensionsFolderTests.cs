@@ -12,7 +12,7 @@ public sealed class ExtensionsFolderFixture : PluginsServiceFixture
 
     public override async Task InitializeAsync()
     {
-        File.Copy(await PluginPackages.PathOfAsync("Platform.Plugins.TestPlugins.Echo"), Path.Combine(Extensions.Path, "echo.nupkg"));
+        File.Copy(PluginPackages.PathOf("Platform.Plugins.TestPlugins.Echo"), Path.Combine(Extensions.Path, "echo.nupkg"));
         await File.WriteAllTextAsync(Path.Combine(Extensions.Path, "broken.nupkg"), "not a package");
         await base.InitializeAsync();
     }

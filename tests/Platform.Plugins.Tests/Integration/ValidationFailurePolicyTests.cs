@@ -17,6 +17,8 @@ namespace Platform.Plugins.Tests.Integration;
 public sealed class FailOpenClustersWithPluginsFixture : ClustersWithPluginsFixture
 {
     protected override bool FailOpen => true;
+
+    public override string User => "plugins-fail-open";
 }
 
 /// <summary>
@@ -28,6 +30,11 @@ public sealed class UnreachablePluginsFixture : IAsyncLifetime
     public InfrastructureFixture Infrastructure { get; } = new();
     public TestIdentity Identity { get; } = new();
     public TestDirectory ClusterData { get; } = new("plugins-down-clusters");
+
+    /// <summary>Who creates each host's clusters: a user of its own (see <see cref="ClustersWithPluginsFixture.User"/>).</summary>
+    public const string FailClosedUser = "plugins-down-closed";
+
+    public const string FailOpenUser = "plugins-down-open";
     public WebApplicationFactory<ClustersProgram> FailClosed { get; private set; } = null!;
     public WebApplicationFactory<ClustersProgram> FailOpen { get; private set; } = null!;
 
@@ -69,7 +76,7 @@ public sealed class ValidationFailurePolicyTests(UnreachablePluginsFixture down,
     {
         using var http = down.FailClosed.CreateClient();
 
-        var create = await ClustersServiceHost.JsonAsync(http, down.Identity, HttpMethod.Post, "/api/v1/clusters/", new { cluster_options = new { } }, HttpStatusCode.ServiceUnavailable);
+        var create = await ClustersServiceHost.JsonAsync(http, down.Identity, HttpMethod.Post, "/api/v1/clusters/", new { cluster_options = new { } }, HttpStatusCode.ServiceUnavailable, UnreachablePluginsFixture.FailClosedUser);
         Assert.Equal(
             "Cluster validation is unavailable: the Plugins service could not be reached. The create is refused until it answers; try again shortly.",
             create.GetProperty("error").GetString());
@@ -79,18 +86,18 @@ public sealed class ValidationFailurePolicyTests(UnreachablePluginsFixture down,
         using (var scope = down.FailClosed.Services.CreateScope())
         {
             var cluster = await scope.ServiceProvider.GetRequiredService<ClusterLifecycle>()
-                .CreateAsync(new PlatformIdentity("alice", [], false), new JsonObject(), new Dictionary<string, string>(), CancellationToken.None);
+                .CreateAsync(new PlatformIdentity(UnreachablePluginsFixture.FailClosedUser, [], false), new JsonObject(), new Dictionary<string, string>(), CancellationToken.None);
             name = cluster.Name;
         }
 
         try
         {
-            var scale = await ClustersServiceHost.JsonAsync(http, down.Identity, HttpMethod.Post, $"/api/v1/clusters/{name}/scale", new { count = 1 }, HttpStatusCode.ServiceUnavailable);
+            var scale = await ClustersServiceHost.JsonAsync(http, down.Identity, HttpMethod.Post, $"/api/v1/clusters/{name}/scale", new { count = 1 }, HttpStatusCode.ServiceUnavailable, UnreachablePluginsFixture.FailClosedUser);
             Assert.Contains("the Plugins service could not be reached. The scale is refused", scale.GetProperty("error").GetString(), StringComparison.Ordinal);
         }
         finally
         {
-            await ClustersServiceHost.JsonAsync(http, down.Identity, HttpMethod.Delete, $"/api/v1/clusters/{name}", null, HttpStatusCode.NoContent);
+            await ClustersServiceHost.JsonAsync(http, down.Identity, HttpMethod.Delete, $"/api/v1/clusters/{name}", null, HttpStatusCode.NoContent, UnreachablePluginsFixture.FailClosedUser);
         }
 
         Assert.Contains(down.FailClosed.Services.GetFakeLogCollector().GetSnapshot(), r => r.Level == LogLevel.Warning && r.Message.Contains("refusing it (fail-closed)", StringComparison.Ordinal));
@@ -101,8 +108,8 @@ public sealed class ValidationFailurePolicyTests(UnreachablePluginsFixture down,
     {
         using var http = down.FailOpen.CreateClient();
 
-        var created = await ClustersServiceHost.JsonAsync(http, down.Identity, HttpMethod.Post, "/api/v1/clusters/", new { cluster_options = new { } }, HttpStatusCode.Created);
-        await ClustersServiceHost.JsonAsync(http, down.Identity, HttpMethod.Delete, $"/api/v1/clusters/{created.GetProperty("name").GetString()}", null, HttpStatusCode.NoContent);
+        var created = await ClustersServiceHost.JsonAsync(http, down.Identity, HttpMethod.Post, "/api/v1/clusters/", new { cluster_options = new { } }, HttpStatusCode.Created, UnreachablePluginsFixture.FailOpenUser);
+        await ClustersServiceHost.JsonAsync(http, down.Identity, HttpMethod.Delete, $"/api/v1/clusters/{created.GetProperty("name").GetString()}", null, HttpStatusCode.NoContent, UnreachablePluginsFixture.FailOpenUser);
 
         Assert.Contains(
             down.FailOpen.Services.GetFakeLogCollector().GetSnapshot(),

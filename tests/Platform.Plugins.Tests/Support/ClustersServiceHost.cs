@@ -1,7 +1,6 @@
 extern alias clusters;
 
 using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -58,14 +57,6 @@ public static class ClustersServiceHost
     }
 
     /// <summary>Sends a request as <paramref name="user"/> and asserts the status; the JSON answer, if any.</summary>
-    public static async Task<JsonElement> JsonAsync(HttpClient clusters, TestIdentity identity, HttpMethod method, string path, object? body, HttpStatusCode expected, string user = "alice")
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
-        var (name, value) = identity.Header(user);
-        request.Headers.Add(name, value);
-        using var response = await clusters.SendAsync(request);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"{method} {path}: expected {(int)expected}, got {(int)response.StatusCode}: {text}");
-        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
-    }
+    public static Task<JsonElement> JsonAsync(HttpClient clusters, TestIdentity identity, HttpMethod method, string path, object? body, HttpStatusCode expected, string user) =>
+        new ServiceApiClient(clusters, identity, user).JsonAsync(method, path, body, expected);
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Http.Json;
 using System.Text.Json;
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
@@ -63,21 +62,14 @@ public class PluginsServiceFixture : IAsyncLifetime
         Start();
     }
 
-    public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content = null, string user = "admin", bool admin = true)
-    {
-        using var request = new HttpRequestMessage(method, path) { Content = content };
-        var (name, value) = Identity.Header(user, admin);
-        request.Headers.Add(name, value);
-        return await Http.SendAsync(request);
-    }
+    /// <summary>The Plugins API as <paramref name="user"/> (the administrator unless told otherwise).</summary>
+    public ServiceApiClient Api(string user = "admin", bool admin = true) => new(Http, Identity, user, admin);
 
-    public async Task<JsonElement> JsonAsync(HttpMethod method, string path, HttpContent? content = null, HttpStatusCode expected = HttpStatusCode.OK, string user = "admin", bool admin = true)
-    {
-        using var response = await SendAsync(method, path, content, user, admin);
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == expected, $"{method} {path}: expected {(int)expected}, got {(int)response.StatusCode}: {text}");
-        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
-    }
+    public Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, HttpContent? content = null, string user = "admin", bool admin = true) =>
+        Api(user, admin).SendAsync(method, path, content);
+
+    public Task<JsonElement> JsonAsync(HttpMethod method, string path, HttpContent? content = null, HttpStatusCode expected = HttpStatusCode.OK, string user = "admin", bool admin = true) =>
+        Api(user, admin).JsonAsync(method, path, content, expected);
 
     public Task<JsonElement> UploadAsync(byte[] package, HttpStatusCode expected = HttpStatusCode.Created, string user = "admin", bool admin = true)
     {

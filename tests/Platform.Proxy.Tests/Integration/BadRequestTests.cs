@@ -1,8 +1,5 @@
 using System.Diagnostics;
-using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -61,49 +58,49 @@ public sealed class BadRequestTests(InfrastructureFixture infrastructure) : IAsy
     public async Task A_40_mb_body_sent_at_once_is_a_413_at_once()
     {
         var watch = Stopwatch.StartNew();
-        var (status, body) = await SendRawAsync("POST /api/v1/clusters/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWxpY2U6cHc=\r\nContent-Type: application/json\r\nContent-Length: 41943040\r\n\r\n", 41_943_040);
+        var response = await RawHttp.SendAsync(proxy.Port, "POST /api/v1/clusters/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWxpY2U6cHc=\r\nContent-Type: application/json\r\nContent-Length: 41943040\r\n\r\n", 41_943_040);
 
-        Assert.Equal(413, status);
-        Assert.Contains("limit", JsonDocument.Parse(body).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(413, response.Status);
+        Assert.Contains("limit", JsonDocument.Parse(response.BodyText).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
     }
 
     [Fact]
     public async Task A_chunked_body_growing_over_the_limit_is_a_413_not_a_502()
     {
-        var (status, body) = await SendRawAsync("POST /api/v1/clusters/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWxpY2U6cHc=\r\nTransfer-Encoding: chunked\r\n\r\n", 0, chunked: 41_943_040);
+        var response = await RawHttp.SendAsync(proxy.Port, "POST /api/v1/clusters/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWxpY2U6cHc=\r\nTransfer-Encoding: chunked\r\n\r\n", 41_943_040, chunked: true);
 
-        Assert.Equal(413, status);
-        Assert.False(string.IsNullOrEmpty(JsonDocument.Parse(body).RootElement.GetProperty("error").GetString()));
+        Assert.Equal(413, response.Status);
+        Assert.False(string.IsNullOrEmpty(JsonDocument.Parse(response.BodyText).RootElement.GetProperty("error").GetString()));
     }
 
     [Fact]
     public async Task Chunked_together_with_content_length_is_a_400_at_once_not_a_502()
     {
         var watch = Stopwatch.StartNew();
-        var (status, body) = await SendRawAsync("POST /api/v1/clusters/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWxpY2U6cHc=\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nContent-Length: 11\r\n\r\n{\"count\":1}", 0);
+        var response = await RawHttp.SendAsync(proxy.Port, "POST /api/v1/clusters/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWxpY2U6cHc=\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nContent-Length: 11\r\n\r\n{\"count\":1}");
 
-        Assert.Equal(400, status);
-        Assert.False(string.IsNullOrEmpty(JsonDocument.Parse(body).RootElement.GetProperty("error").GetString()));
+        Assert.Equal(400, response.Status);
+        Assert.False(string.IsNullOrEmpty(JsonDocument.Parse(response.BodyText).RootElement.GetProperty("error").GetString()));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(3), $"took {watch.Elapsed}");
     }
 
     [Fact]
     public async Task A_plain_connect_to_a_path_is_a_405_not_a_502()
     {
-        var (status, body) = await SendRawAsync("CONNECT /api/v1/clusters/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWxpY2U6cHc=\r\n\r\n", 0);
+        var response = await RawHttp.SendAsync(proxy.Port, "CONNECT /api/v1/clusters/ HTTP/1.1\r\nHost: x\r\nAuthorization: Basic YWxpY2U6cHc=\r\n\r\n");
 
-        Assert.Equal(405, status);
-        Assert.Contains("CONNECT", JsonDocument.Parse(body).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(405, response.Status);
+        Assert.Contains("CONNECT", JsonDocument.Parse(response.BodyText).RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
     public async Task A_request_line_too_long_is_a_414_with_a_json_error()
     {
-        var (status, body) = await SendRawAsync($"GET /api/{new string('a', 20_000)} HTTP/1.1\r\nHost: x\r\n\r\n", 0);
+        var response = await RawHttp.SendAsync(proxy.Port, $"GET /api/{new string('a', 20_000)} HTTP/1.1\r\nHost: x\r\n\r\n");
 
-        Assert.Equal(414, status);
-        Assert.False(string.IsNullOrEmpty(JsonDocument.Parse(body).RootElement.GetProperty("error").GetString()));
+        Assert.Equal(414, response.Status);
+        Assert.False(string.IsNullOrEmpty(JsonDocument.Parse(response.BodyText).RootElement.GetProperty("error").GetString()));
     }
 
     [Fact]
@@ -114,74 +111,5 @@ public sealed class BadRequestTests(InfrastructureFixture infrastructure) : IAsy
         var body = await client.GetStringAsync("/health");
 
         Assert.Equal("""{"status":"pass"}""", body);
-    }
-
-    /// <summary>Sends the head, then up to <paramref name="bodyBytes"/> zeros (or chunks), reading the response meanwhile.</summary>
-    private async Task<(int Status, string Body)> SendRawAsync(string head, long bodyBytes, long chunked = 0)
-    {
-        using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, proxy.Port);
-        var stream = client.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var sending = Task.Run(async () =>
-        {
-            var block = new byte[65536];
-            try
-            {
-                for (long sent = 0; sent < bodyBytes; sent += block.Length)
-                {
-                    await stream.WriteAsync(block.AsMemory(0, (int)Math.Min(block.Length, bodyBytes - sent)), timeout.Token);
-                }
-
-                var header = Encoding.ASCII.GetBytes($"{block.Length:x}\r\n");
-                for (long sent = 0; sent < chunked; sent += block.Length)
-                {
-                    await stream.WriteAsync(header, timeout.Token);
-                    await stream.WriteAsync(block, timeout.Token);
-                    await stream.WriteAsync("\r\n"u8.ToArray(), timeout.Token);
-                }
-            }
-            catch (Exception e) when (e is IOException or OperationCanceledException or SocketException)
-            {
-                // The server answered and closed before the whole body was sent: what these tests expect.
-            }
-        });
-
-        var received = new MemoryStream();
-        var buffer = new byte[65536];
-        while (true)
-        {
-            int read;
-            try
-            {
-                read = await stream.ReadAsync(buffer, timeout.Token);
-            }
-            catch (IOException)
-            {
-                break;
-            }
-
-            if (read == 0)
-            {
-                break;
-            }
-
-            received.Write(buffer, 0, read);
-            var text = Encoding.ASCII.GetString(received.ToArray());
-            var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-            var length = System.Text.RegularExpressions.Regex.Match(split < 0 ? "" : text[..split], "Content-Length: (\\d+)", System.Text.RegularExpressions.RegexOptions.IgnoreCase);
-            if (length.Success && text.Length - split - 4 >= int.Parse(length.Groups[1].Value))
-            {
-                break;
-            }
-        }
-
-        client.Close();
-        await sending;
-        var response = Encoding.ASCII.GetString(received.ToArray());
-        var end = response.IndexOf("\r\n\r\n", StringComparison.Ordinal);
-        Assert.True(end > 0, $"no response: '{response}'");
-        return (int.Parse(response.AsSpan(9, 3)), response[(end + 4)..]);
     }
 }

@@ -1,7 +1,8 @@
 using System.Net.Sockets;
 using System.Text;
+using Xunit;
 
-namespace Platform.Security.Tests;
+namespace Platform.Testing;
 
 /// <summary>What came back on a raw connection: nothing (the server closed it), or a status, headers and body.</summary>
 public sealed record RawResponse(int Status, IReadOnlyDictionary<string, string> Headers, byte[] Body)
@@ -11,37 +12,99 @@ public sealed record RawResponse(int Status, IReadOnlyDictionary<string, string>
 
 /// <summary>
 /// HTTP/1.1 written byte by byte on a socket, so a request can be anything (odd verbs, NUL bytes, both framings,
-/// a header of 100 KB, no HTTP at all) that HttpClient would refuse to send, and the answer is read as it comes.
+/// a header of 100 KB, pipelined requests, no HTTP at all) that HttpClient would refuse to send, and the answer is read as it comes.
 /// </summary>
 public static class RawHttp
 {
     private const int MaxHead = 256 * 1024;
     private static readonly TimeSpan EarlyAnswerWait = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     /// <summary>
     /// Sends <paramref name="request"/> and then <paramref name="padding"/> more body bytes ('a'), half-closes when
-    /// <paramref name="halfClose"/>, and reads one response (null when the server closed without one).
+    /// <paramref name="halfClose"/>, and reads one response (null when the server closed without one). Before the
+    /// padding goes out, the server has a few seconds to answer the head alone.
     /// </summary>
-    public static async Task<RawResponse?> SendAsync(Uri server, byte[] request, long padding, bool halfClose, bool headRequest, CancellationToken cancellationToken)
+    public static Task<RawResponse?> SendAsync(Uri server, byte[] request, long padding, bool halfClose, bool headRequest, CancellationToken cancellationToken) =>
+        SendAsync(server, request, new Padding(padding, Chunked: false, EarlyAnswerWait), halfClose, headRequest, cancellationToken);
+
+    /// <summary>
+    /// Sends <paramref name="request"/> to 127.0.0.1:<paramref name="port"/> and at once <paramref name="padding"/> more
+    /// body bytes, in 64 KiB chunks when <paramref name="chunked"/>; the one response, which must come within 30 s.
+    /// </summary>
+    public static async Task<RawResponse> SendAsync(int port, string request, long padding = 0, bool chunked = false)
     {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, LingerState = new LingerOption(true, 0) };
-        await socket.ConnectAsync(server.Host, server.Port, cancellationToken);
+        using var timeout = new CancellationTokenSource(Timeout);
+        var response = await SendAsync(Local(port), Encoding.ASCII.GetBytes(request), new Padding(padding, chunked, TimeSpan.Zero), halfClose: false, headRequest: false, timeout.Token);
+        Assert.True(response is not null, "The server closed the connection without a response.");
+        return response;
+    }
+
+    /// <summary>Sends pipelined requests to 127.0.0.1:<paramref name="port"/>; every response until the server closes the connection.</summary>
+    public static async Task<IReadOnlyList<RawResponse>> SendPipelinedAsync(int port, string requests)
+    {
+        using var timeout = new CancellationTokenSource(Timeout);
+        using var socket = await ConnectAsync(Local(port), timeout.Token);
         await using var stream = new NetworkStream(socket, ownsSocket: false);
-        var reading = ReadResponseAsync(stream, headRequest, cancellationToken);
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(requests), timeout.Token);
+        var responses = new List<RawResponse>();
+        var pending = new MemoryStream();
+        while (await ReadResponseAsync(stream, pending, headRequest: false, timeout.Token) is { } response)
+        {
+            responses.Add(response);
+        }
+
+        return responses;
+    }
+
+    private sealed record Padding(long Bytes, bool Chunked, TimeSpan EarlyAnswerWait);
+
+    private static Uri Local(int port) => new($"http://127.0.0.1:{port}");
+
+    private static async Task<Socket> ConnectAsync(Uri server, CancellationToken cancellationToken)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true, LingerState = new LingerOption(true, 0) };
+        try
+        {
+            await socket.ConnectAsync(server.Host, server.Port, cancellationToken);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<RawResponse?> SendAsync(Uri server, byte[] request, Padding padding, bool halfClose, bool headRequest, CancellationToken cancellationToken)
+    {
+        using var socket = await ConnectAsync(server, cancellationToken);
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var reading = ReadResponseAsync(stream, new MemoryStream(), headRequest, cancellationToken);
         try
         {
             await stream.WriteAsync(request, cancellationToken);
-            if (padding > 0)
+            if (padding.Bytes > 0 && padding.EarlyAnswerWait > TimeSpan.Zero)
             {
                 // A server refuses a declared size at once; its answer must not be lost to a reset while the body is still going out.
-                await Task.WhenAny(reading, Task.Delay(EarlyAnswerWait, cancellationToken));
+                await Task.WhenAny(reading, Task.Delay(padding.EarlyAnswerWait, cancellationToken));
             }
 
             var chunk = new byte[64 * 1024];
             chunk.AsSpan().Fill((byte)'a');
-            for (var left = padding; left > 0 && !reading.IsCompleted; left -= chunk.Length)
+            var chunkHeader = Encoding.ASCII.GetBytes($"{chunk.Length:x}\r\n");
+            for (var left = padding.Bytes; left > 0 && !reading.IsCompleted; left -= chunk.Length)
             {
-                await stream.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, left)), cancellationToken);
+                if (padding.Chunked)
+                {
+                    await stream.WriteAsync(chunkHeader, cancellationToken);
+                    await stream.WriteAsync(chunk, cancellationToken);
+                    await stream.WriteAsync("\r\n"u8.ToArray(), cancellationToken);
+                }
+                else
+                {
+                    await stream.WriteAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, left)), cancellationToken);
+                }
             }
 
             if (halfClose)
@@ -60,10 +123,11 @@ public static class RawHttp
         return await reading;
     }
 
-    private static async Task<RawResponse?> ReadResponseAsync(Stream stream, bool headRequest, CancellationToken cancellationToken)
+    /// <summary>Reads one response, starting with the bytes in <paramref name="pending"/>; leaves there what follows it.</summary>
+    private static async Task<RawResponse?> ReadResponseAsync(Stream stream, MemoryStream pending, bool headRequest, CancellationToken cancellationToken)
     {
         await Task.Yield();
-        var buffer = new MemoryStream();
+        var buffer = pending;
         var chunk = new byte[16 * 1024];
         while (true)
         {
@@ -120,7 +184,7 @@ public static class RawHttp
             }
             else if (headers.TryGetValue("Transfer-Encoding", out var encoding) && encoding.Contains("chunked", StringComparison.OrdinalIgnoreCase))
             {
-                body = await ReadChunkedAsync(stream, rest, chunk, cancellationToken);
+                (body, rest) = await ReadChunkedAsync(stream, rest, chunk, cancellationToken);
             }
             else if (headers.TryGetValue("Content-Length", out var lengthText) && long.TryParse(lengthText, out var length))
             {
@@ -135,7 +199,10 @@ public static class RawHttp
                     rest.Write(chunk, 0, read);
                 }
 
-                body = rest.ToArray()[..(int)length];
+                var received = rest.ToArray();
+                body = received[..(int)length];
+                rest = new MemoryStream();
+                rest.Write(received, (int)length, received.Length - (int)length);
             }
             else
             {
@@ -146,13 +213,17 @@ public static class RawHttp
                 }
 
                 body = rest.ToArray();
+                rest = new MemoryStream();
             }
 
+            // What follows this response (a pipelined one) stays for the next read.
+            pending.SetLength(0);
+            rest.WriteTo(pending);
             return new RawResponse(status, headers, body);
         }
     }
 
-    private static async Task<byte[]> ReadChunkedAsync(Stream stream, MemoryStream pending, byte[] chunk, CancellationToken cancellationToken)
+    private static async Task<(byte[] Body, MemoryStream Following)> ReadChunkedAsync(Stream stream, MemoryStream pending, byte[] chunk, CancellationToken cancellationToken)
     {
         var body = new MemoryStream();
         var data = pending;
@@ -176,15 +247,14 @@ public static class RawHttp
             }
 
             bytes = data.ToArray();
-            if (size == 0)
-            {
-                return body.ToArray();
-            }
-
             body.Write(bytes, 0, size);
             remaining = new MemoryStream();
             remaining.Write(bytes, size + 2, bytes.Length - size - 2);
             data = remaining;
+            if (size == 0)
+            {
+                return (body.ToArray(), data);
+            }
         }
     }
 
