@@ -42,7 +42,9 @@ public static class MessagingExtensions
         {
             o.WaitUntilStarted = true;
             o.StartTimeout = TimeSpan.FromSeconds(60);
-            o.StopTimeout = TimeSpan.FromSeconds(15);
+            // A message still in its retries at stop is not acknowledged and comes back after the restart, where the
+            // idempotent consumer handles it once; so a stop need not wait long, and stays within an orchestrator's timeout.
+            o.StopTimeout = TimeSpan.FromSeconds(5);
         });
 
         builder.Services.AddMassTransit(bus =>
