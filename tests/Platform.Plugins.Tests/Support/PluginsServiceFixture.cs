@@ -32,7 +32,7 @@ public class PluginsServiceFixture : IAsyncLifetime
         ["Platform:ServiceName"] = ServiceName,
         ["Plugins:MaxPackageBytes"] = MaxPackageBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
         ["Plugins:PollInterval"] = "00:00:00.200",
-        ["Plugins:Validators:Timeout"] = "00:00:01",
+        ["Plugins:Validators:Timeout"] = "00:00:03",
     };
 
     public PluginHost Plugins => Host.Services.GetRequiredService<PluginHost>();
