@@ -155,6 +155,27 @@ public sealed class SigningKeyTests(InfrastructureFixture infrastructure) : IAsy
         Assert.True((await auth.RemoteVerifier().VerifyAsync(after)).IsValid);
     }
 
+    [Fact]
+    public async Task A_key_sealed_under_another_sealing_key_is_replaced_with_a_clear_error_not_a_500_per_request()
+    {
+        var before = await auth.AssertionForAsync("judy", Password);
+        var stored = Assert.Single(await AuthDatabase.StoredPrivateKeysAsync(auth.ConnectionString));
+        await auth.DisposeAsync();
+
+        // The AppHost's sealing-key parameter changed between two runs on the same data.
+        using var logs = new CapturedLogs();
+        auth = Start(infrastructure, auth.ConnectionString, new Dictionary<string, string?>(Settings) { [SecretSealer.ConfigurationKey] = SecretSealer.NewKey() }, logs);
+        var after = await auth.AssertionForAsync("judy", Password);
+        var again = await auth.AssertionForAsync("judy", Password);
+
+        Assert.NotEqual(KeyIdOf(before), KeyIdOf(after));
+        Assert.Equal(KeyIdOf(after), KeyIdOf(again));
+        Assert.True((await auth.RemoteVerifier().VerifyAsync(after)).IsValid);
+        Assert.True((await auth.RemoteVerifier().VerifyAsync(before)).IsValid, "what the unreadable key signed verifies until it expires");
+        Assert.Contains(stored, await AuthDatabase.StoredPrivateKeysAsync(auth.ConnectionString));
+        Assert.Single(logs.Entries, e => e.Contains("cannot be unsealed with the configured Secrets:SealingKey", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("clear")]
     [InlineData("protection-key")]

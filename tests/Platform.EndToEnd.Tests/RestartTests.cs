@@ -31,7 +31,10 @@ public sealed class RestartTests(ITestOutputHelper log) : IDisposable
         var data = Path.Combine(directory.Path, "data");
         string cluster;
         string token;
-        await using (var first = AppHostProcess.Start(data))
+        // As a user's runs: the sealing key and proxy token the first run generates are kept in the AppHost's user
+        // secrets, and the second run opens the first run's sealed keys with them. (Every other AppHost a test starts
+        // gets its own, so none races this one's write on a fresh machine.)
+        await using (var first = AppHostProcess.Start(data, userSecrets: true))
         {
             try
             {
@@ -54,7 +57,7 @@ public sealed class RestartTests(ITestOutputHelper log) : IDisposable
             }
         }
 
-        await using var second = AppHostProcess.Start(data);
+        await using var second = AppHostProcess.Start(data, userSecrets: true);
         try
         {
             var clock = Stopwatch.StartNew();

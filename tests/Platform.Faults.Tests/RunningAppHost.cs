@@ -53,6 +53,7 @@ public sealed class RunningAppHost : IAsyncDisposable
             $"--Platform:DataDirectory={dataDirectory}",
             $"--Platform:PublicPort={FreePort.Pick()}",
             $"--Parameters:simple-password={AppHostProcess.SimplePassword}",
+            .. AppHostSecrets.Arguments(dataDirectory),
         ]);
         foreach (var (resource, name, value) in environment ?? [])
         {

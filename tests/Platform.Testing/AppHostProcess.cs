@@ -18,7 +18,7 @@ public sealed class AppHostProcess : IAsyncDisposable
     private readonly ChildProcess process;
     private readonly FileStream portBaseLease;
 
-    private AppHostProcess(string dataDirectory, int portBase, FileStream portBaseLease, IReadOnlyDictionary<string, string?> environment)
+    private AppHostProcess(string dataDirectory, int portBase, FileStream portBaseLease, IReadOnlyDictionary<string, string?> environment, bool userSecrets)
     {
         DataDirectory = dataDirectory;
         PortBase = portBase;
@@ -35,6 +35,11 @@ public sealed class AppHostProcess : IAsyncDisposable
             ["Platform__PublicPort"] = PublicPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Parameters__simple-password"] = SimplePassword,
         };
+        foreach (var (name, value) in userSecrets ? new Dictionary<string, string>() : AppHostSecrets.For(dataDirectory))
+        {
+            variables[$"Parameters__{name}"] = value;
+        }
+
         foreach (var (key, value) in environment)
         {
             variables[key] = value;
@@ -97,12 +102,16 @@ public sealed class AppHostProcess : IAsyncDisposable
     /// Starts the AppHost under <paramref name="portBase"/>, or under a free one. The base is leased through a lock
     /// file for as long as this object lives, so test projects running at the same time never pick the same one.
     /// </summary>
-    public static AppHostProcess Start(string dataDirectory, int? portBase = null, IReadOnlyDictionary<string, string?>? environment = null)
+    /// <param name="userSecrets">
+    /// Let the AppHost generate its secret parameters and keep them in its user secrets, as a user's runs do; otherwise
+    /// they come from <see cref="AppHostSecrets"/>, private to the data folder.
+    /// </param>
+    public static AppHostProcess Start(string dataDirectory, int? portBase = null, IReadOnlyDictionary<string, string?>? environment = null, bool userSecrets = false)
     {
         var (chosen, lease) = portBase is { } given ? (given, LeaseWaiting(given, TimeSpan.FromSeconds(30))) : FreePortBase();
         try
         {
-            return new(dataDirectory, chosen, lease, environment ?? new Dictionary<string, string?>());
+            return new(dataDirectory, chosen, lease, environment ?? new Dictionary<string, string?>(), userSecrets);
         }
         catch
         {

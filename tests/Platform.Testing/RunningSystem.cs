@@ -60,6 +60,7 @@ public class RunningSystem<TAppHost> : IAsyncLifetime
             $"--Platform:PublicPort={FreePort.Pick()}",
             $"--Parameters:simple-password={Password}",
             $"--Parameters:admins={Admin}",
+            .. AppHostSecrets.Arguments(Path.Combine(directory.Path, "data")),
             .. ExtraArguments,
         ]);
         // The resources' own console logs and Aspire's health polling during start-up would bury the test's output.

@@ -28,7 +28,8 @@ public sealed record SigningKeyChange(string KeyId, DateTimeOffset ActivatesAt);
 /// replaces stays published (and verifies) until every assertion it can have signed has expired. Every replica reads
 /// the signing key from the database, so replicas and restarts agree.
 /// </summary>
-public sealed class SigningKeyRing(NpgsqlDataSource database, SigningKeyOptions options, SigningKeyProtection protection, TimeProvider time) : IIdentityKeyStore, IDisposable
+public sealed class SigningKeyRing(
+    NpgsqlDataSource database, SigningKeyOptions options, SigningKeyProtection protection, TimeProvider time, ILogger<SigningKeyRing> logger) : IIdentityKeyStore, IDisposable
 {
     /// <summary>How long a replica keeps signing with a key it has cached after another replica's rotation activated.</summary>
     public static readonly TimeSpan CurrentKeyRefresh = TimeSpan.FromSeconds(30);
@@ -62,7 +63,15 @@ public sealed class SigningKeyRing(NpgsqlDataSource database, SigningKeyOptions 
                 return loaded.Signer;
             }
 
-            current = await LoadActiveAsync(cancellationToken) ?? await CreateFirstKeyAsync(cancellationToken);
+            try
+            {
+                current = await LoadActiveAsync(cancellationToken) ?? await CreateFirstKeyAsync(cancellationToken);
+            }
+            catch (CryptographicException e)
+            {
+                current = await ReplaceUnreadableKeyAsync(e, cancellationToken);
+            }
+
             return current.Signer;
         }
         finally
@@ -226,6 +235,48 @@ public sealed class SigningKeyRing(NpgsqlDataSource database, SigningKeyOptions 
         await InsertAsync(transaction, key, time.GetUtcNow(), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new CurrentKey(new IdentityAssertionSigner(key, time), time.GetUtcNow() + CurrentKeyRefresh);
+    }
+
+    /// <summary>
+    /// The active key cannot be unsealed: <c>Secrets:SealingKey</c> is not the key it was sealed with (the AppHost's
+    /// sealing-key parameter was changed or lost). Nothing can sign with it again, so a new key replaces it at once;
+    /// assertions it signed (minutes long) keep verifying with its public key until they expire. Sessions and API
+    /// tokens are stored hashed, not sealed, and are not affected.
+    /// </summary>
+    private async Task<CurrentKey> ReplaceUnreadableKeyAsync(CryptographicException error, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await LockAsync(transaction, cancellationToken);
+        try
+        {
+            // Another replica may have replaced it meanwhile.
+            if (await LoadActiveAsync(cancellationToken) is { } replaced)
+            {
+                return replaced;
+            }
+        }
+        catch (CryptographicException)
+        {
+        }
+
+        // A pending key never signed anything; the active one keeps verifying what it signed until that expires.
+        var now = time.GetUtcNow();
+        foreach (var sql in (string[])["delete from signing_keys where activates_at > $1", "update signing_keys set superseded_at = $1 where superseded_at is null"])
+        {
+            await using var change = new NpgsqlCommand(sql, connection, transaction);
+            change.Parameters.Add(new() { Value = now });
+            await change.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var key = IdentitySigningKey.Generate();
+        await InsertAsync(transaction, key, now, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        logger.LogError(
+            "The identity signing key in authdb cannot be unsealed with the configured Secrets:SealingKey ({Error}): the sealing key is not the one it was sealed with (was the AppHost's sealing-key parameter changed?). Key {KeyId} replaces it and signs from now on",
+            error.Message,
+            key.KeyId);
+        return new CurrentKey(new IdentityAssertionSigner(key, time), now + CurrentKeyRefresh);
     }
 
     private async Task InsertAsync(NpgsqlTransaction transaction, IdentitySigningKey key, DateTimeOffset activatesAt, CancellationToken cancellationToken)
