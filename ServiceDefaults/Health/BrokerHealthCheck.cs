@@ -44,11 +44,7 @@ internal sealed class BrokerHealthConnection(BrokerAddress broker) : IAsyncDispo
                 return reopened;
             }
 
-            if (connection is not null)
-            {
-                await connection.DisposeAsync();
-            }
-
+            await DisposeQuietlyAsync(Interlocked.Exchange(ref connection, null));
             var factory = new ConnectionFactory
             {
                 HostName = broker.Host,
@@ -71,11 +67,28 @@ internal sealed class BrokerHealthConnection(BrokerAddress broker) : IAsyncDispo
 
     public async ValueTask DisposeAsync()
     {
-        if (connection is not null)
+        await DisposeQuietlyAsync(Interlocked.Exchange(ref connection, null));
+        gate.Dispose();
+    }
+
+    /// <summary>
+    /// RabbitMQ.Client 7 can throw disposing a connection the broker or a missed heartbeat already closed
+    /// (ObjectDisposedException from its closing semaphore: rabbitmq-dotnet-client #1760). The connection is gone either
+    /// way; letting that escape would fail the service's shutdown, or keep the check from ever opening a new one.
+    /// </summary>
+    private static async Task DisposeQuietlyAsync(IConnection? closed)
+    {
+        if (closed is null)
         {
-            await connection.DisposeAsync();
+            return;
         }
 
-        gate.Dispose();
+        try
+        {
+            await closed.DisposeAsync();
+        }
+        catch (Exception e) when (e is ObjectDisposedException or RabbitMQ.Client.Exceptions.OperationInterruptedException or IOException)
+        {
+        }
     }
 }

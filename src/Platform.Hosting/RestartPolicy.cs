@@ -39,9 +39,15 @@ public static class RestartPolicy
     public static TimeSpan Backoff(int crashes) =>
         TimeSpan.FromTicks(Math.Min(MaximumDelay.Ticks, FirstDelay.Ticks << Math.Clamp(crashes - 1, 0, 16)));
 
-    /// <summary>A crash is an exit on its own (DCP's Finished) straight from running; a stop requested of DCP is Stopping first.</summary>
-    public static bool IsCrash(string? previousState, string? state) =>
-        previousState == KnownResourceStates.Running && state is "Finished" or "Exited";
+    /// <summary>
+    /// A crash is an exit on its own (DCP's Finished) straight from running, or, once <paramref name="restarting"/> after
+    /// a crash, an exit before it runs again: that restart is retried with the next backoff, as Kubernetes' crash-loop
+    /// backoff does. A first start that fails is not retried (a missing prerequisite would only fail again), and a stop
+    /// requested of DCP is Stopping first.
+    /// </summary>
+    public static bool IsCrash(string? previousState, string? state, bool restarting = false) =>
+        (previousState == KnownResourceStates.Running && state is "Finished" or "Exited")
+        || (restarting && previousState == KnownResourceStates.Starting && state is "Finished" or "Exited" or "FailedToStart");
 
     private static async Task WatchAsync(IServiceProvider services, CancellationToken stopping)
     {
@@ -67,7 +73,7 @@ public static class RestartPolicy
                     crashes.Remove(update.ResourceId);
                 }
 
-                if (IsCrash(previous, state))
+                if (IsCrash(previous, state, restarting: crashes.ContainsKey(update.ResourceId)))
                 {
                     var count = crashes[update.ResourceId] = crashes.GetValueOrDefault(update.ResourceId) + 1;
                     var delay = Backoff(count);

@@ -14,6 +14,15 @@ public sealed class RestartPolicyTests
     }
 
     [Fact]
+    public void A_restart_after_a_crash_that_exits_before_it_runs_crashed_again()
+    {
+        Assert.True(RestartPolicy.IsCrash(KnownResourceStates.Starting, KnownResourceStates.Exited, restarting: true));
+        Assert.True(RestartPolicy.IsCrash(KnownResourceStates.Starting, "Finished", restarting: true));
+        Assert.True(RestartPolicy.IsCrash(KnownResourceStates.Starting, KnownResourceStates.FailedToStart, restarting: true));
+        Assert.False(RestartPolicy.IsCrash(KnownResourceStates.Stopping, KnownResourceStates.Exited, restarting: true));
+    }
+
+    [Fact]
     public void A_process_stopped_through_DCP_or_never_running_did_not_crash()
     {
         Assert.False(RestartPolicy.IsCrash(KnownResourceStates.Stopping, "Finished"));
