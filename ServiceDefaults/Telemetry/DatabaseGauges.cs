@@ -35,12 +35,15 @@ internal sealed class DatabaseGaugeSampler : BackgroundService
     private readonly IReadOnlyList<DatabaseGauge> gauges;
     private readonly TimeSpan interval;
     private readonly ILogger<DatabaseGaugeSampler> logger;
+    private readonly IHostApplicationLifetime lifetime;
     private readonly Dictionary<DatabaseGauge, Measurement<double>[]> latest = [];
     private readonly Lock gate = new();
 
-    public DatabaseGaugeSampler(NpgsqlDataSource database, IEnumerable<DatabaseGauge> gauges, IMeterFactory meters, IConfiguration configuration, ILogger<DatabaseGaugeSampler> logger)
+    public DatabaseGaugeSampler(
+        NpgsqlDataSource database, IEnumerable<DatabaseGauge> gauges, IMeterFactory meters, IConfiguration configuration, IHostApplicationLifetime lifetime, ILogger<DatabaseGaugeSampler> logger)
     {
         this.database = database;
+        this.lifetime = lifetime;
         this.gauges = [.. gauges];
         this.logger = logger;
         interval = configuration.GetValue("Telemetry:DatabaseGaugeInterval", TimeSpan.FromSeconds(10));
@@ -53,6 +56,15 @@ internal sealed class DatabaseGaugeSampler : BackgroundService
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Sampling starts once start-up has finished: the migrations run during it, and a query before them fills
+        // PostgreSQL's log with "relation does not exist" errors.
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using (lifetime.ApplicationStarted.Register(() => started.TrySetResult()))
+        using (stoppingToken.Register(() => started.TrySetCanceled(stoppingToken)))
+        {
+            await started.Task;
+        }
+
         using var timer = new PeriodicTimer(interval);
         do
         {
