@@ -37,9 +37,15 @@ public static class JsonErrors
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(JsonErrors).FullName!);
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
-            // The middleware would log a client's malformed body at Error with a stack trace; it is logged below instead.
-            SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException,
+            StatusCodeSelector = e => e switch
+            {
+                BadHttpRequestException bad => bad.StatusCode,
+                _ when IsDatabaseUnavailable(e) => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status500InternalServerError,
+            },
+            // The middleware would log a client's malformed body, or each request while the database is away, at Error
+            // with a stack trace; they are logged below instead.
+            SuppressDiagnosticsCallback = c => c.Exception is BadHttpRequestException || IsDatabaseUnavailable(c.Exception),
             ExceptionHandler = context =>
             {
                 var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
@@ -47,6 +53,14 @@ public static class JsonErrors
                 {
                     logger.LogDebug("Refused a malformed {Method} {Path}: {Status} {Reason}", context.Request.Method, context.Request.Path.Value, bad.StatusCode, BadRequestMessage(bad));
                     return WriteAsync(context, bad.StatusCode, BadRequestMessage(bad));
+                }
+
+                if (error is not null && IsDatabaseUnavailable(error))
+                {
+                    // A fault of the moment, not a bug: the client is told to come back, as the restart brings it back.
+                    logger.LogWarning("{Method} {Path} answered 503: the database is unavailable ({Error})", context.Request.Method, context.Request.Path.Value, error.Message);
+                    context.Response.Headers.RetryAfter = "5";
+                    return WriteAsync(context, StatusCodes.Status503ServiceUnavailable, "Service temporarily unavailable: its database cannot be reached; try again shortly");
                 }
 
                 var trace = Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
@@ -59,6 +73,9 @@ public static class JsonErrors
         app.UseMiddleware<RequestFraming>();
         return app;
     }
+
+    /// <summary>The database cannot be reached (refused, reset, timed out): Npgsql's transient failures.</summary>
+    private static bool IsDatabaseUnavailable(Exception error) => error is Npgsql.NpgsqlException { IsTransient: true };
 
     // BadHttpRequestException messages are written by ASP.NET for the client ("Failed to read parameter ... from the request body as JSON").
     private static string BadRequestMessage(BadHttpRequestException e) =>

@@ -16,6 +16,7 @@ public sealed class JsonErrorTests : IAsyncLifetime
         {
             a.MapPost("/items", (Item item) => Results.Ok(item));
             a.MapGet("/boom", string () => throw new InvalidOperationException("connection string Password=hunter2 leaked"));
+            a.MapGet("/database-down", string () => throw new Npgsql.NpgsqlException("Failed to connect to 127.0.0.1:5432", new System.Net.Sockets.SocketException(111)));
         });
     }
 
@@ -55,6 +56,17 @@ public sealed class JsonErrorTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.InternalServerError, status);
         Assert.StartsWith("Internal error (trace ", error, StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_database_that_cannot_be_reached_is_a_503_with_retry_after_not_a_500()
+    {
+        using var response = await app.Client().GetAsync("/database-down");
+        var (status, error) = await ErrorOf(response);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, status);
+        Assert.Equal("Service temporarily unavailable: its database cannot be reached; try again shortly", error);
+        Assert.Equal(TimeSpan.FromSeconds(5), response.Headers.RetryAfter?.Delta);
     }
 
     public sealed record Item(string Name);
