@@ -31,7 +31,7 @@ public sealed class AppHostCrashTests(ITestOutputHelper log) : IDisposable
         directory.Dispose();
     }
 
-    [FaultFact]
+    [Fact]
     public async Task After_the_AppHost_is_killed_the_next_run_cleans_up_and_tells_the_user_what_became_of_every_cluster()
     {
         DaskProcesses.SweepNowAndOnExit([UserName]);

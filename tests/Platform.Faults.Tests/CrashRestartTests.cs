@@ -31,7 +31,7 @@ public sealed class CrashRestartTests(ITestOutputHelper log) : IDisposable
         directory.Dispose();
     }
 
-    [FaultFact]
+    [Fact]
     public async Task Each_service_RabbitMQ_and_PostgreSQL_killed_during_100_cluster_operations_is_restarted_and_nothing_is_lost()
     {
         var userNames = UserNames;
