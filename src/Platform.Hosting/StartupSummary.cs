@@ -2,6 +2,7 @@ using System.Text;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 
 namespace Platform.Hosting;
@@ -14,10 +15,9 @@ public sealed class StartupSummary(DistributedApplicationModel model, ResourceNo
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        // Parameters never turn healthy, and Aspire's hidden helpers (the dashboard, a project's rebuilder) are not shown.
-        var waited = model.Resources.Where(r => r is not ParameterResource
-            && !(r.TryGetLastAnnotation<ResourceSnapshotAnnotation>(out var snapshot) && snapshot.InitialSnapshot.IsHidden));
-        await Task.WhenAll(waited.Select(r => notifications.WaitForResourceHealthyAsync(r.Name, stoppingToken)));
+        // Parameters never turn healthy, and Aspire's hidden helpers (a project's rebuilder) only run on request.
+        await Task.WhenAll(model.Resources.Where(r => r is not ParameterResource).Select(r => notifications.WaitForResourceAsync(
+            r.Name, e => e.Snapshot.IsHidden || e.Snapshot.HealthStatus == HealthStatus.Healthy, stoppingToken)));
         Console.WriteLine(Describe());
     }
 
