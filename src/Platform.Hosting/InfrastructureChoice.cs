@@ -12,7 +12,8 @@ namespace Platform.Hosting;
 /// </summary>
 internal static class InfrastructureChoice
 {
-    private static readonly Lazy<bool> ContainerRuntimeAnswers = new(() => AnyContainerRuntimeAnswersAsync().GetAwaiter().GetResult());
+    private static readonly string[] ContainerClis = ["docker", "podman"];
+    private static readonly Lazy<bool> ContainerRuntimeAnswers = new(AnyContainerRuntimeAnswers);
 
     public static bool IsConfigured(IDistributedApplicationBuilder builder, string name) =>
         !string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(name));
@@ -27,53 +28,25 @@ internal static class InfrastructureChoice
             ? configured
             : Path.Combine(builder.AppHostDirectory, "..", ".platform-data"));
 
-    /// <summary>Installs the Debian package now, before DCP starts anything, when that is safe; fails with the command otherwise.</summary>
-    public static void EnsureInstalled(IDistributedApplicationBuilder builder, string what, string debianPackage, Func<bool> isInstalled)
-    {
-        if (builder.ExecutionContext.IsPublishMode || isInstalled())
-        {
-            return;
-        }
-
-        if (!PackageInstaller.CanInstall)
-        {
-            throw PackageInstaller.NotInstalled($"{what} is not installed and no container runtime answers.", PackageInstaller.InstallCommand(debianPackage));
-        }
-
-        Console.WriteLine($"{what} is not installed: installing the Debian package '{debianPackage}' with apt-get (running as root on Debian).");
-        PackageInstaller.Install(debianPackage, Console.WriteLine);
-        if (!isInstalled())
-        {
-            throw PackageInstaller.NotInstalled($"{what} is still missing after installing '{debianPackage}'.", PackageInstaller.InstallCommand(debianPackage));
-        }
-    }
-
     /// <summary>
     /// A docker or podman CLI whose engine answers <c>info</c>. A client without an engine, as on machines with only the
     /// docker CLI installed, counts as none. Aspire's own detection runs only once the application is built.
     /// </summary>
-    private static async Task<bool> AnyContainerRuntimeAnswersAsync()
+    private static bool AnyContainerRuntimeAnswers() =>
+        ContainerClis.Select(ExecutableSearch.OnPath).OfType<string>().Any(Answers);
+
+    private static bool Answers(string cli)
     {
-        foreach (var name in new[] { "docker", "podman" })
+        // docker info can hang for long when the engine is missing: 15 s without an answer counts as none.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        try
         {
-            if (ExecutableSearch.OnPath(name) is not { } cli)
-            {
-                continue;
-            }
-
-            // docker info can hang for long when the engine is missing: 15 s without an answer counts as none.
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
-            try
-            {
-                await PreparationCommand.RunAsync(cli, ["info"], null, timeout.Token);
-                return true;
-            }
-            catch (Exception e) when (e is CommandExecutionException or OperationCanceledException)
-            {
-                continue;
-            }
+            PreparationCommand.RunAsync(cli, ["info"], null, timeout.Token).GetAwaiter().GetResult();
+            return true;
         }
-
-        return false;
+        catch (Exception e) when (e is CommandExecutionException or OperationCanceledException)
+        {
+            return false;
+        }
     }
 }

@@ -1,6 +1,5 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -11,85 +10,56 @@ namespace Platform.Hosting;
 /// its own exited, so a service or server that crashes is started again through its start command, with backoff.
 /// What DCP was asked to stop (the dashboard's stop, shutdown) passes through Stopping first and is left alone.
 /// </summary>
-public static class RestartPolicy
+public sealed class RestartPolicy(ResourceNotificationService notifications, ResourceCommandService commands, ILogger<RestartPolicy> logger)
+    : BackgroundService
 {
     /// <summary>Delay before the first restart; it doubles with each crash that follows without a healthy run between.</summary>
     public static readonly TimeSpan FirstDelay = TimeSpan.FromSeconds(1);
 
     public static readonly TimeSpan MaximumDelay = TimeSpan.FromSeconds(30);
 
-    public static IDistributedApplicationBuilder AddRestartOnCrash(this IDistributedApplicationBuilder builder)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        if (builder.ExecutionContext.IsPublishMode)
-        {
-            return builder;
-        }
-
-        builder.Eventing.Subscribe<AfterResourcesCreatedEvent>((e, cancellationToken) =>
-        {
-            var stopping = e.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-            _ = WatchAsync(e.Services, stopping);
-            return Task.CompletedTask;
-        });
-        return builder;
-    }
-
     /// <summary>The delay before restart number <paramref name="crashes"/> (1-based) since the last healthy run.</summary>
     public static TimeSpan Backoff(int crashes) =>
         TimeSpan.FromTicks(Math.Min(MaximumDelay.Ticks, FirstDelay.Ticks << Math.Clamp(crashes - 1, 0, 16)));
 
-    /// <summary>
-    /// A crash is an exit on its own (DCP's Finished) straight from running, or, once <paramref name="restarting"/> after
-    /// a crash, an exit before it runs again: that restart is retried with the next backoff, as Kubernetes' crash-loop
-    /// backoff does. A first start that fails is not retried (a missing prerequisite would only fail again), and a stop
-    /// requested of DCP is Stopping first.
-    /// </summary>
+    /// <summary>A crash is an exit on its own from running, or from starting again after a crash (crash-loop backoff); a first
+    /// start that fails is not retried (a missing prerequisite would only fail again), and a stop passes through Stopping.</summary>
     public static bool IsCrash(string? previousState, string? state, bool restarting = false) =>
-        (previousState == KnownResourceStates.Running && state is "Finished" or "Exited")
-        || (restarting && previousState == KnownResourceStates.Starting && state is "Finished" or "Exited" or "FailedToStart");
+        (previousState == KnownResourceStates.Running || (restarting && previousState == KnownResourceStates.Starting))
+        && state is "Finished" or "Exited" or "FailedToStart";
 
-    private static async Task WatchAsync(IServiceProvider services, CancellationToken stopping)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var notifications = services.GetRequiredService<ResourceNotificationService>();
-        var commands = services.GetRequiredService<ResourceCommandService>();
-        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RestartPolicy).FullName!);
         var states = new Dictionary<string, string?>(StringComparer.Ordinal);
         var crashes = new Dictionary<string, int>(StringComparer.Ordinal);
-        try
+        await foreach (var update in notifications.WatchAsync(stoppingToken))
         {
-            await foreach (var update in notifications.WatchAsync(stopping))
+            if (update.Resource is not (ExecutableResource or ProjectResource))
             {
-                if (update.Resource is not (ExecutableResource or ProjectResource))
-                {
-                    continue;
-                }
-
-                var state = update.Snapshot.State?.Text;
-                states.TryGetValue(update.ResourceId, out var previous);
-                states[update.ResourceId] = state;
-                if (update.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy)
-                {
-                    crashes.Remove(update.ResourceId);
-                }
-
-                if (IsCrash(previous, state, restarting: crashes.ContainsKey(update.ResourceId)))
-                {
-                    var count = crashes[update.ResourceId] = crashes.GetValueOrDefault(update.ResourceId) + 1;
-                    var delay = Backoff(count);
-                    logger.LogWarning(
-                        "{Resource} exited on its own (exit code {ExitCode}); restarting it in {Delay:0.#} s (crash {Count} since it was last healthy)",
-                        update.ResourceId, update.Snapshot.ExitCode, delay.TotalSeconds, count);
-                    _ = RestartAsync(commands, logger, update.ResourceId, delay, stopping);
-                }
+                continue;
             }
-        }
-        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
-        {
+
+            var state = update.Snapshot.State?.Text;
+            states.TryGetValue(update.ResourceId, out var previous);
+            states[update.ResourceId] = state;
+            if (update.Snapshot.HealthStatus == Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy)
+            {
+                crashes.Remove(update.ResourceId);
+            }
+
+            if (IsCrash(previous, state, restarting: crashes.ContainsKey(update.ResourceId)))
+            {
+                var count = crashes[update.ResourceId] = crashes.GetValueOrDefault(update.ResourceId) + 1;
+                var delay = Backoff(count);
+                logger.LogWarning(
+                    "{Resource} exited on its own (exit code {ExitCode}); restarting it in {Delay:0.#} s (crash {Count} since it was last healthy)",
+                    update.ResourceId, update.Snapshot.ExitCode, delay.TotalSeconds, count);
+                _ = RestartAsync(update.ResourceId, delay, stoppingToken);
+            }
         }
     }
 
-    private static async Task RestartAsync(ResourceCommandService commands, ILogger logger, string resourceId, TimeSpan delay, CancellationToken stopping)
+    private async Task RestartAsync(string resourceId, TimeSpan delay, CancellationToken stopping)
     {
         try
         {

@@ -1,6 +1,8 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Platform.Hosting.Infrastructure;
 
 namespace Platform.Hosting;
@@ -39,12 +41,29 @@ public static class ServiceExtensions
         {
             foreach (var project in builder.Resources.OfType<ProjectResource>())
             {
-                project.Annotations.Add(new EnvironmentCallbackAnnotation(variables =>
-                {
-                    variables["DOTNET_ENVIRONMENT"] = environmentName;
-                    variables["ASPNETCORE_ENVIRONMENT"] = environmentName;
-                }));
+                builder.CreateResourceBuilder(project)
+                    .WithEnvironment("DOTNET_ENVIRONMENT", environmentName).WithEnvironment("ASPNETCORE_ENVIRONMENT", environmentName);
             }
+        }
+
+        return builder;
+    }
+
+    /// <summary>Once every resource is healthy, the console says where everything is (<see cref="StartupSummary"/>).</summary>
+    public static IDistributedApplicationBuilder AddStartupSummary(this IDistributedApplicationBuilder builder) =>
+        builder.AddLocalRunService<StartupSummary>();
+
+    /// <summary>Locally, a service or server that crashes is started again (<see cref="RestartPolicy"/>).</summary>
+    public static IDistributedApplicationBuilder AddRestartOnCrash(this IDistributedApplicationBuilder builder) =>
+        builder.AddLocalRunService<RestartPolicy>();
+
+    private static IDistributedApplicationBuilder AddLocalRunService<T>(this IDistributedApplicationBuilder builder)
+        where T : class, IHostedService
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (builder.ExecutionContext.IsRunMode)
+        {
+            builder.Services.AddHostedService<T>();
         }
 
         return builder;

@@ -2,53 +2,26 @@ using System.Text;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
 
 namespace Platform.Hosting;
 
 /// <summary>Once every resource is healthy, the console says where the dashboard, the public API and each service are.</summary>
-public static class StartupSummary
+public sealed class StartupSummary(DistributedApplicationModel model, ResourceNotificationService notifications, IConfiguration configuration)
+    : BackgroundService
 {
     public const string ReadyLine = "All resources are healthy.";
 
-    public static IDistributedApplicationBuilder AddStartupSummary(this IDistributedApplicationBuilder builder)
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        ArgumentNullException.ThrowIfNull(builder);
-        if (builder.ExecutionContext.IsPublishMode)
-        {
-            return builder;
-        }
-
-        builder.Eventing.Subscribe<AfterResourcesCreatedEvent>((e, cancellationToken) =>
-        {
-            var stopping = e.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
-            _ = PrintWhenHealthyAsync(e.Model, e.Services, builder.Configuration, stopping);
-            return Task.CompletedTask;
-        });
-        return builder;
-    }
-
-    private static async Task PrintWhenHealthyAsync(DistributedApplicationModel model, IServiceProvider services, IConfiguration configuration, CancellationToken cancellationToken)
-    {
-        var notifications = services.GetRequiredService<ResourceNotificationService>();
         // Parameters never turn healthy, and Aspire's hidden helpers (a project's rebuilder) only run on request.
-        var waited = model.Resources
-            .Where(r => r is not ParameterResource && !(notifications.TryGetCurrentState(r.Name, out var current) && current.Snapshot.IsHidden))
-            .ToList();
-        try
-        {
-            await Task.WhenAll(waited.Select(r => notifications.WaitForResourceHealthyAsync(r.Name, cancellationToken)));
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
-
-        Console.WriteLine(Describe(model, configuration));
+        await Task.WhenAll(model.Resources.Where(r => r is not ParameterResource).Select(r => notifications.WaitForResourceAsync(
+            r.Name, e => e.Snapshot.IsHidden || e.Snapshot.HealthStatus == HealthStatus.Healthy, stoppingToken)));
+        Console.WriteLine(Describe());
     }
 
-    private static string Describe(DistributedApplicationModel model, IConfiguration configuration)
+    private string Describe()
     {
         var text = new StringBuilder().AppendLine().AppendLine(ReadyLine);
         if (configuration["ASPNETCORE_URLS"]?.Split(';')[0] is { Length: > 0 } dashboard)

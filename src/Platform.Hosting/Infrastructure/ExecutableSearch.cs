@@ -41,9 +41,6 @@ public static class ExecutableSearch
         return IsExecutable(debianScript) ? debianScript : OnPath("rabbitmq-server");
     }
 
-    /// <summary>Erlang's port mapper: Debian's erlang-base links it into /usr/bin.</summary>
-    public static string? Epmd() => OnPath("epmd");
-
     private static bool IsExecutable(string path) =>
         File.Exists(path) && (UnixFile.GetMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
 }

@@ -13,14 +13,11 @@ public static class GeneratedSecret
 
     public static string LoadOrCreate(string path)
     {
-        if (File.Exists(path))
+        if (File.Exists(path) && File.ReadAllText(path).Trim() is { Length: > 0 } existing)
         {
-            var existing = File.ReadAllText(path).Trim();
-            if (existing.Length > 0)
-            {
-                return existing;
-            }
+            return existing;
         }
+
         var secret = NewPassword(32);
         File.WriteAllText(path, secret);
         UnixFile.SetMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);

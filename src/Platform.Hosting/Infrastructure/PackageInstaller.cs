@@ -10,9 +10,6 @@ public static class PackageInstaller
 {
     private static bool s_indexUpdated;
 
-    public static bool CanInstall =>
-        File.Exists("/etc/debian_version") && Environment.IsPrivilegedProcess && ExecutableSearch.OnPath("apt-get") is not null;
-
     /// <summary>The command a user should run to install <paramref name="debianPackage"/> (named as Debian names it).</summary>
     public static string InstallCommand(string debianPackage) =>
         Environment.IsPrivilegedProcess ? $"apt-get install -y {debianPackage}" : $"sudo apt-get install -y {debianPackage}";
@@ -22,26 +19,42 @@ public static class PackageInstaller
         new($"{message} Install it with: {installCommand}");
 
     /// <summary>
-    /// Runs apt-get (updating the package index once per process), streaming its output to <paramref name="say"/>.
-    /// Called while the model is built, before DCP starts anything, so installs never run concurrently.
+    /// Installs the Debian package with apt-get (updating the package index once per process) when that is safe, saying
+    /// so on the console; fails with the command otherwise. Called while the model is built, before DCP starts
+    /// anything, so installs never run concurrently.
     /// </summary>
-    public static void Install(string debianPackage, Action<string> say)
+    public static void EnsureInstalled(IDistributedApplicationBuilder builder, string what, string debianPackage, Func<bool> isInstalled)
     {
+        if (builder.ExecutionContext.IsPublishMode || isInstalled())
+        {
+            return;
+        }
+
+        if (!File.Exists("/etc/debian_version") || !Environment.IsPrivilegedProcess || ExecutableSearch.OnPath("apt-get") is null)
+        {
+            throw NotInstalled($"{what} is not installed and no container runtime answers.", InstallCommand(debianPackage));
+        }
+
+        Console.WriteLine($"{what} is not installed: installing the Debian package '{debianPackage}' with apt-get (running as root on Debian).");
         if (!s_indexUpdated)
         {
-            RunApt(["update"], say);
+            RunApt(["update"]);
             s_indexUpdated = true;
         }
 
         // Another apt may hold the dpkg lock (unattended upgrades): wait for it rather than fail.
-        RunApt(["-o", "DPkg::Lock::Timeout=600", "install", "-y", "--no-install-recommends", debianPackage], say);
+        RunApt(["-o", "DPkg::Lock::Timeout=600", "install", "-y", "--no-install-recommends", debianPackage]);
+        if (!isInstalled())
+        {
+            throw NotInstalled($"{what} is still missing after installing '{debianPackage}'.", InstallCommand(debianPackage));
+        }
     }
 
-    private static void RunApt(IReadOnlyList<string> arguments, Action<string> say) =>
+    private static void RunApt(IReadOnlyList<string> arguments) =>
         PreparationCommand.RunAsync(
             ExecutableSearch.OnPath("apt-get")!,
             arguments,
-            line => say($"  apt-get: {line}"),
+            line => Console.WriteLine($"  apt-get: {line}"),
             CancellationToken.None,
             environment: new Dictionary<string, string?> { ["DEBIAN_FRONTEND"] = "noninteractive" }).GetAwaiter().GetResult();
 }

@@ -17,14 +17,13 @@ public sealed class PostgresCluster
     {
         Root = root;
         BinDirectory = binDirectory;
-        Password = GeneratedSecret.LoadOrCreate(PasswordFile);
+        Password = GeneratedSecret.LoadOrCreate(Path.Combine(Root, "postgres.password"));
     }
 
     public string Root { get; }
     public string BinDirectory { get; }
     public string Password { get; }
     public string DataDirectory => Path.Combine(Root, "pgdata");
-    private string PasswordFile => Path.Combine(Root, "postgres.password");
 
     /// <summary>Creates the folder and password (not yet the cluster); fails with the install command when PostgreSQL is missing.</summary>
     public static PostgresCluster At(string root)

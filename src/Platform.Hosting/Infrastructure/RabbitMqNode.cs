@@ -35,7 +35,7 @@ public sealed class RabbitMqNode
     {
         var script = ExecutableSearch.RabbitMqServerScript()
             ?? throw PackageInstaller.NotInstalled("RabbitMQ (rabbitmq-server) was not found.", PackageInstaller.InstallCommand("rabbitmq-server"));
-        var epmd = ExecutableSearch.Epmd()
+        var epmd = ExecutableSearch.OnPath("epmd")
             ?? throw PackageInstaller.NotInstalled("Erlang's epmd was not found.", PackageInstaller.InstallCommand("rabbitmq-server"));
         return new RabbitMqNode(Path.GetFullPath(root), script, epmd);
     }

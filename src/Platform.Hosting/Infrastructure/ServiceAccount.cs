@@ -8,11 +8,9 @@ namespace Platform.Hosting.Infrastructure;
 /// </summary>
 internal static class ServiceAccount
 {
-    public static bool IsRoot => Environment.IsPrivilegedProcess;
-
     public static (string FileName, IReadOnlyList<string> Arguments) Wrap(string user, string fileName, IEnumerable<string> arguments)
     {
-        if (!IsRoot)
+        if (!Environment.IsPrivilegedProcess)
         {
             return (fileName, [.. arguments]);
         }
@@ -24,7 +22,7 @@ internal static class ServiceAccount
 
     public static async Task GiveToAsync(string user, string path, CancellationToken ct)
     {
-        if (IsRoot)
+        if (Environment.IsPrivilegedProcess)
         {
             await PreparationCommand.RunAsync(ExecutableSearch.OnPath("chown") ?? "/bin/chown", ["-R", $"{user}:{user}", path], null, ct);
         }
@@ -33,7 +31,7 @@ internal static class ServiceAccount
     /// <summary>A server running as another user must be able to walk down to its data folder.</summary>
     public static void EnsureTraversable(string directory)
     {
-        if (!IsRoot)
+        if (!Environment.IsPrivilegedProcess)
         {
             return;
         }

@@ -2,7 +2,6 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Npgsql;
 using Platform.Hosting.Infrastructure;
 
 namespace Platform.Hosting.Postgres;
@@ -15,7 +14,7 @@ namespace Platform.Hosting.Postgres;
 public sealed class PostgresResources(IDistributedApplicationBuilder builder, string name)
 {
     private IResourceBuilder<PostgresServerResource>? container;
-    private IResourceBuilder<LocalPostgresServerResource>? local;
+    private IResourceBuilder<LocalServerResource>? local;
 
     public IResourceBuilder<IResourceWithConnectionString> AddDatabase(string databaseName)
     {
@@ -30,57 +29,37 @@ public sealed class PostgresResources(IDistributedApplicationBuilder builder, st
             return container.AddDatabase(databaseName);
         }
 
-        local ??= AddLocalServer();
-        var database = new LocalPostgresDatabaseResource(databaseName, local.Resource);
-        local.Resource.Databases.Add(database);
-        return builder.AddResource(database)
-            .WithInitialState(new CustomResourceSnapshot { ResourceType = "PostgresDatabase", State = KnownResourceStates.NotStarted, Properties = [] })
-            .ExcludeFromManifest();
+        // A database has no process of its own: it runs once created on the ready server (Aspire's connection string
+        // resource waits for the server to start; creating the database waits for it to be healthy).
+        var server = local ??= AddLocalServer();
+        return builder.AddConnectionString(databaseName, ReferenceExpression.Create($"{server.Resource};Database={databaseName}"))
+            .WithParentRelationship(server)
+            .OnBeforeResourceStarted(async (_, e, cancellationToken) =>
+            {
+                await e.Services.GetRequiredService<ResourceNotificationService>().WaitForResourceHealthyAsync(name, cancellationToken);
+                var serverConnection = await server.Resource.ConnectionStringExpression.GetValueAsync(cancellationToken);
+                await PostgresDatabases.EnsureExistsAsync(serverConnection!, databaseName, cancellationToken);
+            });
     }
 
-    private IResourceBuilder<LocalPostgresServerResource> AddLocalServer()
+    private IResourceBuilder<LocalServerResource> AddLocalServer()
     {
-        InfrastructureChoice.EnsureInstalled(builder, "PostgreSQL", "postgresql", () => ExecutableSearch.PostgresBinDirectory() is not null);
+        PackageInstaller.EnsureInstalled(builder, "PostgreSQL", "postgresql", () => ExecutableSearch.PostgresBinDirectory() is not null);
         var cluster = PostgresCluster.At(Path.Combine(InfrastructureChoice.DataDirectory(builder), name));
         var port = FreePort.Pick();
         var (command, arguments) = cluster.ServerCommand(port);
+        var server = new LocalServerResource(name, command, cluster.Root, "tcp", port, endpoint => ReferenceExpression.Create(
+            $"Host={endpoint.Property(EndpointProperty.Host)};Port={endpoint.Property(EndpointProperty.Port)};Username={PostgresCluster.SuperUser};Password={cluster.Password}"));
         var healthCheck = $"{name}_accepts_connections";
-        var probe = new NpgsqlConnectionStringBuilder
-        {
-            Host = "127.0.0.1",
-            Port = port,
-            Username = PostgresCluster.SuperUser,
-            Password = cluster.Password,
-            Pooling = false,
-            Timeout = 2,
-        };
-        builder.Services.AddHealthChecks().AddNpgSql(probe.ConnectionString, name: healthCheck);
-        // Not behind DCP's proxy: after PostgreSQL was killed and started again, the proxied port stopped answering
-        // while the new server listened (seen in the fault suite), and every query of every service paid the extra hop.
-        var server = builder.AddResource(new LocalPostgresServerResource(name, cluster, command, cluster.Root))
-            .WithEndpoint(port: port, scheme: "tcp", name: LocalPostgresServerResource.EndpointName, isProxied: false)
-            .WithArgs([.. arguments])
+        builder.Services.AddHealthChecks().AddNpgSql(
+            $"Host=127.0.0.1;Port={port};Username={PostgresCluster.SuperUser};Password={cluster.Password};Pooling=false;Timeout=2", name: healthCheck);
+        return builder.AddLocalServer(server, arguments)
             .WithHealthCheck(healthCheck)
-            .ExcludeFromManifest();
-
-        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(server.Resource, async (e, cancellationToken) =>
-        {
-            var logger = e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(server.Resource);
-            await cluster.PrepareAsync(line => logger.LogInformation("{Line}", line), cancellationToken);
-        });
-
-        // Databases have no process of their own: they run once created on a ready server.
-        builder.Eventing.Subscribe<ResourceReadyEvent>(server.Resource, async (e, cancellationToken) =>
-        {
-            var notifications = e.Services.GetRequiredService<ResourceNotificationService>();
-            var serverConnection = await server.Resource.ConnectionStringExpression.GetValueAsync(cancellationToken);
-            foreach (var database in server.Resource.Databases)
+            .OnBeforeResourceStarted((resource, e, cancellationToken) =>
             {
-                await PostgresDatabases.EnsureExistsAsync(serverConnection!, database.Name, cancellationToken);
-                await notifications.PublishUpdateAsync(database, s => s with { State = KnownResourceStates.Running, StartTimeStamp = DateTime.UtcNow });
-            }
-        });
-        return server;
+                var logger = e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(resource);
+                return cluster.PrepareAsync(line => logger.LogInformation("{Line}", line), cancellationToken);
+            });
     }
 }
 

@@ -1,5 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
+using Platform.Hosting.Infrastructure;
 
 namespace Platform.Hosting.Prerequisites;
 
@@ -13,7 +14,7 @@ public static class HostPrerequisiteExtensions
         where T : IResource
     {
         ArgumentNullException.ThrowIfNull(resource);
-        InfrastructureChoice.EnsureInstalled(resource.ApplicationBuilder, what, debianPackage, () => File.Exists(executable));
+        PackageInstaller.EnsureInstalled(resource.ApplicationBuilder, what, debianPackage, () => File.Exists(executable));
         return resource;
     }
 

@@ -28,7 +28,7 @@ public static class RabbitMqResourceExtensions
             return builder.AddRabbitMQ(name).WithDataVolume();
         }
 
-        InfrastructureChoice.EnsureInstalled(builder, "RabbitMQ", "rabbitmq-server", () => ExecutableSearch.RabbitMqServerScript() is not null && ExecutableSearch.Epmd() is not null);
+        PackageInstaller.EnsureInstalled(builder, "RabbitMQ", "rabbitmq-server", () => ExecutableSearch.RabbitMqServerScript() is not null && ExecutableSearch.OnPath("epmd") is not null);
         var node = RabbitMqNode.At(Path.Combine(InfrastructureChoice.DataDirectory(builder), name));
         var (amqpPort, distributionPort, epmdPort) = (FreePort.Pick(), FreePort.Pick(), FreePort.Pick());
 
@@ -43,14 +43,16 @@ public static class RabbitMqResourceExtensions
             await stream.ReadExactlyAsync(new byte[4], cancellationToken);
             return HealthCheckResult.Healthy();
         });
-        // Not behind DCP's proxy: the node registers with epmd over a long-lived connection that must reach it directly.
-        var epmd = builder.AddResource(new EpmdResource($"{name}-epmd", node))
-            .WithEndpoint(port: epmdPort, scheme: "tcp", name: EpmdResource.EndpointName, isProxied: false)
-            .WithArgs([.. RabbitMqNode.EpmdArguments(epmdPort)])
+        // The node's Erlang port mapper as its own process: the one the VM would daemonize outlives every run. Not
+        // behind DCP's proxy either: the node registers with epmd over a long-lived connection that must reach it directly.
+        var epmd = builder.AddExecutable($"{name}-epmd", node.EpmdPath, node.Root, [.. RabbitMqNode.EpmdArguments(epmdPort)])
+            .WithEndpoint(port: epmdPort, scheme: "tcp", name: "tcp", isProxied: false)
             .WithEnvironment("ERL_EPMD_ADDRESS", "127.0.0.1")
             .WithHealthCheck(epmdHealthCheck)
             .ExcludeFromManifest();
 
+        var server = new LocalServerResource(name, node.ServerScript, node.Root, "tcp", amqpPort, endpoint => ReferenceExpression.Create(
+            $"amqp://{RabbitMqNode.UserName}:{node.Password}@{endpoint.Property(EndpointProperty.Host)}:{endpoint.Property(EndpointProperty.Port)}/"));
         // Healthy once the broker completes an AMQP connection (it listens before it accepts), as Aspire's own
         // RabbitMQ resource checks it; the connection is kept for the next checks.
         var brokerHealthCheck = $"{name}_answers";
@@ -59,15 +61,12 @@ public static class RabbitMqResourceExtensions
             async _ => connection ??= await new ConnectionFactory { Uri = new Uri(node.ConnectionString("127.0.0.1", amqpPort)) }.CreateConnectionAsync(),
             brokerHealthCheck,
             timeout: TimeSpan.FromSeconds(5));
-        var broker = builder.AddResource(new LocalRabbitMqResource(name, node))
-            // Not behind DCP's proxy either (see the PostgreSQL resource): a restarted node is reached directly.
-            .WithEndpoint(port: amqpPort, scheme: "tcp", name: LocalRabbitMqResource.AmqpEndpointName, isProxied: false)
-            .WithEndpoint(port: distributionPort, scheme: "tcp", name: LocalRabbitMqResource.DistributionEndpointName, isProxied: false)
+        var broker = builder.AddLocalServer(server, [])
+            .WithEndpoint(port: distributionPort, scheme: "tcp", name: "distribution", isProxied: false)
             .WithHealthCheck(brokerHealthCheck)
             .WithParentRelationship(epmd)
             .WaitFor(epmd)
-            .OnBeforeResourceStarted((_, _, cancellationToken) => node.PrepareAsync(cancellationToken))
-            .ExcludeFromManifest();
+            .OnBeforeResourceStarted((_, _, cancellationToken) => node.PrepareAsync(cancellationToken));
         foreach (var (key, value) in node.BrokerEnvironment(amqpPort, distributionPort, epmdPort))
         {
             broker.WithEnvironment(key, value);

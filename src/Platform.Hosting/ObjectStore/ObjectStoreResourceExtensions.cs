@@ -4,21 +4,11 @@ using Platform.Hosting.Infrastructure;
 
 namespace Platform.Hosting.ObjectStore;
 
-/// <summary>The plugin packages' object store for local runs: s3rver (a real S3 server on node), run by DCP as an executable.</summary>
-public sealed class ObjectStoreResource(string name, string command, string workingDirectory)
-    : ExecutableResource(name, command, workingDirectory), IResourceWithConnectionString
-{
-    internal const string EndpointName = "http";
-    internal const string Bucket = "platform";
-
-    public EndpointReference PrimaryEndpoint => new(this, EndpointName);
-
-    public ReferenceExpression ConnectionStringExpression => ReferenceExpression.Create(
-        $"Endpoint=http://{PrimaryEndpoint.Property(EndpointProperty.Host)}:{PrimaryEndpoint.Property(EndpointProperty.Port)};AccessKey={S3rver.AccessKey};SecretKey={S3rver.SecretKey};Bucket={Bucket}");
-}
-
+/// <summary>The plugin packages' object store: for local runs s3rver (a real S3 server on node), run by DCP as an executable.</summary>
 public static class ObjectStoreResourceExtensions
 {
+    private const string Bucket = "platform";
+
     /// <summary>
     /// A configured <c>ConnectionStrings:&lt;name&gt;</c> wins, and a published application is given one (an S3
     /// endpoint of the cluster's); otherwise s3rver on the data folder, installed first when it is missing.
@@ -34,15 +24,11 @@ public static class ObjectStoreResourceExtensions
         var command = EnsureInstalled(builder);
         var root = Path.Combine(InfrastructureChoice.DataDirectory(builder), name);
         Directory.CreateDirectory(root);
-        var port = FreePort.Pick();
-        string[] arguments = [.. command.Skip(1), .. S3rver.Arguments(Path.Combine(root, "s3rver"), port, ObjectStoreResource.Bucket)];
-        return builder.AddResource(new ObjectStoreResource(name, command[0], root))
-            // Not behind DCP's proxy (see the PostgreSQL resource): a restarted server is reached directly.
-            .WithEndpoint(port: port, scheme: "http", name: ObjectStoreResource.EndpointName, isProxied: false)
-            .WithArgs(arguments)
+        var server = new LocalServerResource(name, command[0], root, "http", FreePort.Pick(), endpoint => ReferenceExpression.Create(
+            $"Endpoint=http://{endpoint.Property(EndpointProperty.Host)}:{endpoint.Property(EndpointProperty.Port)};AccessKey={S3rver.AccessKey};SecretKey={S3rver.SecretKey};Bucket={Bucket}"));
+        return builder.AddLocalServer(server, [.. command.Skip(1), .. S3rver.Arguments(Path.Combine(root, "s3rver"), server.Port, Bucket)])
             // s3rver answers an unsigned listing of the bucket (200) once it serves it.
-            .WithHttpHealthCheck($"/{ObjectStoreResource.Bucket}", endpointName: ObjectStoreResource.EndpointName)
-            .ExcludeFromManifest();
+            .WithHttpHealthCheck($"/{Bucket}", endpointName: server.Scheme);
     }
 
     /// <summary>
@@ -57,7 +43,7 @@ public static class ObjectStoreResourceExtensions
         }
 
         var packageFolder = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..", "tools", "s3rver"));
-        InfrastructureChoice.EnsureInstalled(builder, "npm (it installs s3rver)", "npm", () => ExecutableSearch.OnPath("npm") is not null);
+        PackageInstaller.EnsureInstalled(builder, "npm (it installs s3rver)", "npm", () => ExecutableSearch.OnPath("npm") is not null);
         Console.WriteLine($"No S3 server (s3rver) is installed: installing it into {packageFolder} (npm ci).");
         S3rver.InstallAsync(packageFolder, Console.WriteLine).GetAwaiter().GetResult();
         return S3rver.Locate() ?? throw PackageInstaller.NotInstalled($"s3rver is still missing after npm ci in {packageFolder}.", S3rver.InstallCommand);
