@@ -103,7 +103,7 @@ public sealed class DeliveryDispatcher(
         {
             if (lanes.TryGetValue(endpointId, out var lane))
             {
-                lane.MoreSignalled = true;
+                lane.ClaimWanted = true;
                 return;
             }
 
@@ -113,20 +113,106 @@ public sealed class DeliveryDispatcher(
                 return;
             }
 
-            lane = new Lane();
-            lanes[endpointId] = lane;
-            lane.Task = Task.Run(() => RunLaneAsync(endpointId, lane, stoppingToken), CancellationToken.None);
+            Start(endpointId, new Lane { ClaimWanted = true }, stoppingToken);
         }
+    }
+
+    /// <summary>
+    /// Messages this process's fan-out committed leased to it: each endpoint's lane sends them next, in their order, without
+    /// a claim. What cannot be taken now (stopping, or too many lanes) is given back to the claims of any worker.
+    /// </summary>
+    public void HandOff(IReadOnlyList<LeasedMessage> messages)
+    {
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        List<LeasedMessage>? refused = null;
+        lock (gate)
+        {
+            foreach (var group in messages.GroupBy(m => m.Endpoint.Id))
+            {
+                if (lanes.TryGetValue(group.Key, out var lane))
+                {
+                    lane.HandedOff.AddRange(group);
+                }
+                else if (!stopping.IsCancellationRequested && notifications is not null && lanes.Count < Math.Max(1, options.Value.Delivery.MaxActiveEndpoints))
+                {
+                    lane = new Lane();
+                    lane.HandedOff.AddRange(group);
+                    Start(group.Key, lane, stopping);
+                }
+                else
+                {
+                    deferred = true;
+                    (refused ??= []).AddRange(group);
+                }
+            }
+        }
+
+        if (refused is not null)
+        {
+            _ = ReleaseAsync(refused);
+        }
+    }
+
+    private void Start(Guid endpointId, Lane lane, CancellationToken stoppingToken)
+    {
+        lanes[endpointId] = lane;
+        lane.Task = Task.Run(() => RunLaneAsync(endpointId, lane, stoppingToken), CancellationToken.None);
     }
 
     private async Task RunLaneAsync(Guid endpointId, Lane lane, CancellationToken stoppingToken)
     {
+        var batchSize = Math.Max(1, options.Value.Delivery.BatchSize);
         while (true)
         {
+            List<LeasedMessage>? handedOff = null;
+            List<LeasedMessage>? giveBack = null;
+            var done = false;
+            lock (gate)
+            {
+                if (stoppingToken.IsCancellationRequested || (lane.HandedOff.Count == 0 && !lane.ClaimWanted))
+                {
+                    done = true;
+                    lanes.Remove(endpointId);
+                    giveBack = [.. lane.HandedOff];
+                    lane.HandedOff.Clear();
+                    if (deferred)
+                    {
+                        deferred = false;
+                        Wake();
+                    }
+                }
+                else if (lane.HandedOff.Count > 0)
+                {
+                    handedOff = lane.HandedOff.GetRange(0, Math.Min(batchSize, lane.HandedOff.Count));
+                    lane.HandedOff.RemoveRange(0, handedOff.Count);
+                }
+                else
+                {
+                    lane.ClaimWanted = false;
+                }
+            }
+
+            if (done)
+            {
+                if (giveBack is { Count: > 0 })
+                {
+                    await ReleaseAsync(giveBack);
+                }
+
+                return;
+            }
+
             var result = BatchResult.Empty;
             try
             {
-                result = await delivery.DeliverBatchAsync(endpointId, stoppingToken);
+                // A claim also finds what is due in the database: retries, released messages, a dead worker's leases.
+                result = handedOff is not null
+                    ? await delivery.DeliverAsync(handedOff[^1].Endpoint, handedOff, stoppingToken)
+                    : await delivery.DeliverBatchAsync(endpointId, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -145,20 +231,39 @@ public sealed class DeliveryDispatcher(
 
             lock (gate)
             {
-                if (stoppingToken.IsCancellationRequested || (result.Claimed == 0 && !lane.MoreSignalled))
+                // After a full claim more may be due; after messages given back, they are claimed again; once the endpoint
+                // is throttled or disabled, what was handed over waits for a claim (which honours both).
+                if ((handedOff is null && result.Claimed > 0) || result.Released)
                 {
-                    lanes.Remove(endpointId);
-                    if (deferred)
-                    {
-                        deferred = false;
-                        Wake();
-                    }
-
-                    return;
+                    lane.ClaimWanted = true;
                 }
 
-                lane.MoreSignalled = false;
+                if (result.Paused && lane.HandedOff.Count > 0)
+                {
+                    giveBack = [.. lane.HandedOff];
+                    lane.HandedOff.Clear();
+                    lane.ClaimWanted = true;
+                }
             }
+
+            if (giveBack is not null)
+            {
+                await ReleaseAsync(giveBack);
+            }
+        }
+    }
+
+    private async Task ReleaseAsync(List<LeasedMessage> messages)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await delivery.ReleaseAsync(messages, timeout.Token);
+        }
+        catch (Exception e)
+        {
+            // Not lost: they are claimed once their lease ends.
+            logger.LogWarning("Could not give back {Count} webhook messages ({Error}); they are sent when their lease ends", messages.Count, e.Message);
         }
     }
 
@@ -214,7 +319,11 @@ public sealed class DeliveryDispatcher(
 
     private sealed class Lane
     {
-        public bool MoreSignalled { get; set; }
+        /// <summary>New or due messages may be in the database: claim before stopping.</summary>
+        public bool ClaimWanted { get; set; }
+
+        /// <summary>Messages this process's fan-out leased to it, sent before any claim.</summary>
+        public List<LeasedMessage> HandedOff { get; } = [];
 
         public Task? Task { get; set; }
     }
