@@ -166,6 +166,8 @@ public sealed class DeliveryDispatcher(
     private async Task RunLaneAsync(Guid endpointId, Lane lane, CancellationToken stoppingToken)
     {
         var batchSize = Math.Max(1, options.Value.Delivery.BatchSize);
+        // This endpoint's last record: the next batch is sent while it is written, the next record waits for it.
+        var previousRecord = Task.CompletedTask;
         while (true)
         {
             List<LeasedMessage>? handedOff = null;
@@ -203,16 +205,30 @@ public sealed class DeliveryDispatcher(
                     await ReleaseAsync(giveBack);
                 }
 
+                await previousRecord;
                 return;
             }
 
             var result = BatchResult.Empty;
             try
             {
-                // A claim also finds what is due in the database: retries, released messages, a dead worker's leases.
-                result = handedOff is not null
-                    ? await delivery.DeliverAsync(handedOff[^1].Endpoint, handedOff, stoppingToken)
-                    : await delivery.DeliverBatchAsync(endpointId, stoppingToken);
+                if (handedOff is not null)
+                {
+                    var (sent, recorded) = await delivery.DeliverAsync(handedOff[^1].Endpoint, handedOff, previousRecord, stoppingToken);
+                    result = sent;
+                    previousRecord = WakeWhenRecordedAsync(recorded, sent.NextDue);
+                }
+                else
+                {
+                    // A claim finds what is due in the database (retries, released messages, a dead worker's leases) once
+                    // this lane's records are in.
+                    await previousRecord;
+                    result = await delivery.DeliverBatchAsync(endpointId, stoppingToken);
+                    if (result.NextDue is { } due)
+                    {
+                        WakeBy(due);
+                    }
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -221,12 +237,7 @@ public sealed class DeliveryDispatcher(
             catch (Exception e)
             {
                 logger.LogWarning("Delivery to webhook endpoint {EndpointId} failed unexpectedly ({Error}); trying again shortly", endpointId, e.Message);
-                result = new BatchResult(0, time.GetUtcNow().AddSeconds(1));
-            }
-
-            if (result.NextDue is { } due)
-            {
-                WakeBy(due);
+                WakeBy(time.GetUtcNow().AddSeconds(1));
             }
 
             lock (gate)
@@ -248,8 +259,20 @@ public sealed class DeliveryDispatcher(
 
             if (giveBack is not null)
             {
+                // Only once the throttle or disabling is recorded, or a claim could take them before it is.
+                await previousRecord;
                 await ReleaseAsync(giveBack);
             }
+        }
+    }
+
+    /// <summary>A retry or throttle is due once it is recorded: the dispatcher's wake-up waits for the record.</summary>
+    private async Task WakeWhenRecordedAsync(Task recorded, DateTimeOffset? due)
+    {
+        await recorded;
+        if (due is { } at)
+        {
+            WakeBy(at);
         }
     }
 

@@ -30,6 +30,7 @@ public sealed class EndpointDelivery(
     ILogger<EndpointDelivery> logger)
 {
     private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan RecordTimeout = TimeSpan.FromSeconds(10);
 
     public async Task<BatchResult> DeliverBatchAsync(Guid endpointId, CancellationToken cancellationToken)
     {
@@ -51,17 +52,23 @@ public sealed class EndpointDelivery(
             return endpoint.ThrottledUntil > time.GetUtcNow() ? new BatchResult(0, endpoint.ThrottledUntil) : BatchResult.Empty;
         }
 
-        return await DeliverAsync(
+        var (result, recorded) = await DeliverAsync(
             endpoint,
             [.. claim.Messages.Select(m => new LeasedMessage(endpoint, m, Encoding.UTF8.GetBytes(m.Payload), claim.LeasedUntil, leaseEnds))],
+            Task.CompletedTask,
             cancellationToken);
+        await recorded;
+        return result;
     }
 
     /// <summary>
-    /// Sends messages of one endpoint leased to this worker, in their order, at most the per-endpoint limit at a time,
-    /// and records the attempts. <paramref name="endpoint"/> is the endpoint as last read.
+    /// Sends messages of one endpoint leased to this worker, in their order, at most the per-endpoint limit at a time, and
+    /// starts recording the attempts once <paramref name="previousRecord"/> (this endpoint's last) is done, so an endpoint's
+    /// records apply in order while its next batch is already being sent. <paramref name="endpoint"/> is the endpoint as
+    /// last read. Returns how the batch went and the record, which never throws.
     /// </summary>
-    public async Task<BatchResult> DeliverAsync(WebhookEndpoint endpoint, IReadOnlyList<LeasedMessage> messages, CancellationToken cancellationToken)
+    public async Task<(BatchResult Result, Task Recorded)> DeliverAsync(
+        WebhookEndpoint endpoint, IReadOnlyList<LeasedMessage> messages, Task previousRecord, CancellationToken cancellationToken)
     {
         var settings = options.Value.Delivery;
         var now = time.GetUtcNow();
@@ -110,28 +117,43 @@ public sealed class EndpointDelivery(
                 result.Outcome.Error, Status(decision), decision.NextAttemptAt));
         }
 
-        var recordStarted = Stopwatch.GetTimestamp();
-        if (attempts.Count > 0)
-        {
-            var change = new EndpointChange(endpoint.Id, effect.AnyDelivered, effect.FailingSince, effect.ThrottledUntil, effect.DisableReason);
-            await store.RecordAsync(attempts, change, cancellationToken);
-        }
+        var change = new EndpointChange(endpoint.Id, effect.AnyDelivered, effect.FailingSince, effect.ThrottledUntil, effect.DisableReason);
+        var batch = new BatchResult(messages.Count, Earliest(effect.NextDue, effect.ThrottledUntil), effect.ThrottledUntil is not null || effect.DisableReason is not null, unsent.Count > 0);
+        return (batch, RecordAsync(endpoint, attempts, change, unsent, previousRecord));
+    }
 
-        if (unsent.Count > 0)
+    private async Task RecordAsync(WebhookEndpoint endpoint, List<RecordedAttempt> attempts, EndpointChange change, List<(long, DateTimeOffset)> unsent, Task previousRecord)
+    {
+        await previousRecord;
+        // Not cancelled by a stop: what was sent is recorded if the database allows, rather than sent again after the lease.
+        using var timeout = new CancellationTokenSource(RecordTimeout);
+        var recordStarted = Stopwatch.GetTimestamp();
+        try
         {
-            logger.LogWarning("{Count} messages to webhook endpoint {EndpointId} were not sent before their lease ran short; they are sent again", unsent.Count, endpoint.Id);
-            await store.ReleaseAsync(unsent, cancellationToken);
+            if (attempts.Count > 0)
+            {
+                await store.RecordAsync(attempts, change, timeout.Token);
+            }
+
+            if (unsent.Count > 0)
+            {
+                logger.LogWarning("{Count} messages to webhook endpoint {EndpointId} were not sent before their lease ran short; they are sent again", unsent.Count, endpoint.Id);
+                await store.ReleaseAsync(unsent, timeout.Token);
+            }
+        }
+        catch (Exception e)
+        {
+            // Not lost: unrecorded, the messages are sent again (same webhook-id) once their lease ends.
+            logger.LogWarning("Could not record {Count} attempts to webhook endpoint {EndpointId} ({Error}); they are sent again when their lease ends", attempts.Count, endpoint.Id, e.Message);
+            return;
         }
 
         DeliveryMetrics.Stage("record", recordStarted);
         DeliveryMetrics.Messages.Add(attempts.Count);
-
-        if (effect.DisableReason is { } reason)
+        if (change.DisableReason is { } reason)
         {
             logger.LogWarning("Disabled webhook endpoint {EndpointId} of {Owner}: {Reason}", endpoint.Id, endpoint.Owner, reason);
         }
-
-        return new BatchResult(messages.Count, Earliest(effect.NextDue, effect.ThrottledUntil), effect.ThrottledUntil is not null || effect.DisableReason is not null, unsent.Count > 0);
     }
 
     /// <summary>Gives messages handed to a lane that will not send them back to any worker's claim, at once.</summary>
