@@ -160,7 +160,11 @@ public sealed class DeliveryDispatcher(
     private void Start(Guid endpointId, Lane lane, CancellationToken stoppingToken)
     {
         lanes[endpointId] = lane;
-        lane.Task = Task.Run(() => RunLaneAsync(endpointId, lane, stoppingToken), CancellationToken.None);
+        // A lane outlives whatever started it (a consumer's span and scope, on a hand-off): it does not inherit its context.
+        using (ExecutionContext.SuppressFlow())
+        {
+            lane.Task = Task.Run(() => RunLaneAsync(endpointId, lane, stoppingToken), CancellationToken.None);
+        }
     }
 
     private async Task RunLaneAsync(Guid endpointId, Lane lane, CancellationToken stoppingToken)
