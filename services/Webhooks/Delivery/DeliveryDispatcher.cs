@@ -153,8 +153,15 @@ public sealed class DeliveryDispatcher(
 
         if (refused is not null)
         {
-            _ = ReleaseAsync(refused);
+            // Given back unannounced (no NOTIFY): the dispatcher looks for due work once they are.
+            _ = ReleaseAndWakeAsync(refused);
         }
+    }
+
+    private async Task ReleaseAndWakeAsync(List<LeasedMessage> messages)
+    {
+        await ReleaseAsync(messages);
+        Wake();
     }
 
     private void Start(Guid endpointId, Lane lane, CancellationToken stoppingToken)
