@@ -92,17 +92,15 @@ public abstract class IdempotentBatchConsumer<TMessage>(NpgsqlDataSource databas
             }
         }
 
-        if (fresh.Count > 0)
-        {
-            await HandleBatchAsync(fresh, transaction, cancellationToken);
-        }
-
+        var committed = fresh.Count > 0 ? await HandleBatchAsync(fresh, transaction, cancellationToken) : null;
         await transaction.CommitAsync(cancellationToken);
+        committed?.Invoke();
     }
 
     /// <summary>
     /// Applies the effects of <paramref name="messages"/> (in arrival order, each seen for the first time) inside
-    /// <paramref name="transaction"/>; events it enqueues in the outbox commit with it.
+    /// <paramref name="transaction"/>; events it enqueues in the outbox commit with it. Returns what to run once that
+    /// transaction has committed (null: nothing), e.g. handing the rows it wrote to in-process workers; never run otherwise.
     /// </summary>
-    protected abstract Task HandleBatchAsync(IReadOnlyList<ConsumeContext<TMessage>> messages, NpgsqlTransaction transaction, CancellationToken cancellationToken);
+    protected abstract Task<Action?> HandleBatchAsync(IReadOnlyList<ConsumeContext<TMessage>> messages, NpgsqlTransaction transaction, CancellationToken cancellationToken);
 }

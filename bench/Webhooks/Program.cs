@@ -148,8 +148,9 @@ for (var round = 0; round < 2; round++)
     Console.WriteLine($"  round {round + 1}: bare {bareRates[^1],8:0} req/s   webhooks {webhookRates[^1],8:0} deliveries/s");
 }
 
-// The delivery stage alone: the same messages committed straight into webhooksdb (as the consumer commits them),
-// without the source's outbox relay and the broker in front.
+// The delivery stage alone: the same messages committed straight into webhooksdb, without the source's outbox relay and
+// the broker in front. Committed unleased (as for a throttled endpoint, a retry or another process's rows), so this is
+// the claim path: NOTIFY, claim, send, record; the consumer's own fan-out hands its rows over without a claim.
 await using var webhooksData = NpgsqlDataSource.Create(webhooksDb);
 async Task<double> DeliveryOnly(int events)
 {
@@ -176,7 +177,7 @@ for (var round = 0; round < 2; round++)
     deliveryOnly.Add(await Metered("delivery stage", eventsPerRound * Endpoints, () => DeliveryOnly(eventsPerRound)));
 }
 
-Console.WriteLine($"Delivery stage alone (messages committed to webhooksdb): {deliveryOnly.Average():0} deliveries/s, ratio {deliveryOnly.Average() / bareRates.Average():P0} of bare");
+Console.WriteLine($"Delivery stage alone, claim path (messages committed to webhooksdb): {deliveryOnly.Average():0} deliveries/s, ratio {deliveryOnly.Average() / bareRates.Average():P0} of bare");
 var ratio = webhookRates.Average() / bareRates.Average();
 Console.WriteLine($"Throughput ({eventsPerRound * Endpoints} deliveries per round, payload {Encoding.UTF8.GetByteCount(samplePayload)} B): "
     + $"webhooks {webhookRates.Average():0} deliveries/s, bare HttpClient {bareRates.Average():0} req/s, ratio {ratio:P0} (target >= 50%)");

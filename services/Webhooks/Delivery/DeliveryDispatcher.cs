@@ -103,7 +103,7 @@ public sealed class DeliveryDispatcher(
         {
             if (lanes.TryGetValue(endpointId, out var lane))
             {
-                lane.MoreSignalled = true;
+                lane.ClaimWanted = true;
                 return;
             }
 
@@ -113,20 +113,133 @@ public sealed class DeliveryDispatcher(
                 return;
             }
 
-            lane = new Lane();
-            lanes[endpointId] = lane;
+            Start(endpointId, new Lane { ClaimWanted = true }, stoppingToken);
+        }
+    }
+
+    /// <summary>
+    /// Messages this process's fan-out committed leased to it: each endpoint's lane sends them next, in their order, without
+    /// a claim. What cannot be taken now (stopping, or too many lanes) is given back to the claims of any worker.
+    /// </summary>
+    public void HandOff(IReadOnlyList<LeasedMessage> messages)
+    {
+        if (messages.Count == 0)
+        {
+            return;
+        }
+
+        List<LeasedMessage>? refused = null;
+        lock (gate)
+        {
+            foreach (var group in messages.GroupBy(m => m.Endpoint.Id))
+            {
+                if (lanes.TryGetValue(group.Key, out var lane))
+                {
+                    lane.HandedOff.AddRange(group);
+                }
+                else if (!stopping.IsCancellationRequested && notifications is not null && lanes.Count < Math.Max(1, options.Value.Delivery.MaxActiveEndpoints))
+                {
+                    lane = new Lane();
+                    lane.HandedOff.AddRange(group);
+                    Start(group.Key, lane, stopping);
+                }
+                else
+                {
+                    deferred = true;
+                    (refused ??= []).AddRange(group);
+                }
+            }
+        }
+
+        if (refused is not null)
+        {
+            // Given back unannounced (no NOTIFY): the dispatcher looks for due work once they are.
+            _ = ReleaseAndWakeAsync(refused);
+        }
+    }
+
+    private async Task ReleaseAndWakeAsync(List<LeasedMessage> messages)
+    {
+        await ReleaseAsync(messages);
+        Wake();
+    }
+
+    private void Start(Guid endpointId, Lane lane, CancellationToken stoppingToken)
+    {
+        lanes[endpointId] = lane;
+        // A lane outlives whatever started it (a consumer's span and scope, on a hand-off): it does not inherit its context.
+        using (ExecutionContext.SuppressFlow())
+        {
             lane.Task = Task.Run(() => RunLaneAsync(endpointId, lane, stoppingToken), CancellationToken.None);
         }
     }
 
     private async Task RunLaneAsync(Guid endpointId, Lane lane, CancellationToken stoppingToken)
     {
+        var batchSize = Math.Max(1, options.Value.Delivery.BatchSize);
+        // This endpoint's last record: the next batch is sent while it is written, the next record waits for it.
+        var previousRecord = Task.CompletedTask;
         while (true)
         {
+            List<LeasedMessage>? handedOff = null;
+            List<LeasedMessage>? giveBack = null;
+            var done = false;
+            lock (gate)
+            {
+                if (stoppingToken.IsCancellationRequested || (lane.HandedOff.Count == 0 && !lane.ClaimWanted))
+                {
+                    done = true;
+                    lanes.Remove(endpointId);
+                    giveBack = [.. lane.HandedOff];
+                    lane.HandedOff.Clear();
+                    if (deferred)
+                    {
+                        deferred = false;
+                        Wake();
+                    }
+                }
+                else if (lane.HandedOff.Count > 0)
+                {
+                    handedOff = lane.HandedOff.GetRange(0, Math.Min(batchSize, lane.HandedOff.Count));
+                    lane.HandedOff.RemoveRange(0, handedOff.Count);
+                }
+                else
+                {
+                    lane.ClaimWanted = false;
+                }
+            }
+
+            if (done)
+            {
+                if (giveBack is { Count: > 0 })
+                {
+                    await ReleaseAsync(giveBack);
+                }
+
+                await previousRecord;
+                return;
+            }
+
             var result = BatchResult.Empty;
             try
             {
-                result = await delivery.DeliverBatchAsync(endpointId, stoppingToken);
+                if (handedOff is not null)
+                {
+                    var (sent, recorded) = await delivery.DeliverAsync(handedOff[^1].Endpoint, handedOff, previousRecord, stoppingToken);
+                    result = sent;
+                    previousRecord = WakeWhenRecordedAsync(recorded, sent.NextDue);
+                }
+                else
+                {
+                    // A claim finds what is due in the database (retries, released messages, a dead worker's leases) once
+                    // this lane's records are in.
+                    await previousRecord;
+                    result = await delivery.DeliverBatchAsync(endpointId, stoppingToken);
+                    if (result.NextDue is { } due)
+                    {
+                        WakeBy(due);
+                    }
+                }
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -135,30 +248,56 @@ public sealed class DeliveryDispatcher(
             catch (Exception e)
             {
                 logger.LogWarning("Delivery to webhook endpoint {EndpointId} failed unexpectedly ({Error}); trying again shortly", endpointId, e.Message);
-                result = new BatchResult(0, time.GetUtcNow().AddSeconds(1));
-            }
-
-            if (result.NextDue is { } due)
-            {
-                WakeBy(due);
+                WakeBy(time.GetUtcNow().AddSeconds(1));
             }
 
             lock (gate)
             {
-                if (stoppingToken.IsCancellationRequested || (result.Claimed == 0 && !lane.MoreSignalled))
+                // After a full claim more may be due; after messages given back, they are claimed again; once the endpoint
+                // is throttled or disabled, what was handed over waits for a claim (which honours both).
+                if ((handedOff is null && result.Claimed > 0) || result.Released)
                 {
-                    lanes.Remove(endpointId);
-                    if (deferred)
-                    {
-                        deferred = false;
-                        Wake();
-                    }
-
-                    return;
+                    lane.ClaimWanted = true;
                 }
 
-                lane.MoreSignalled = false;
+                if (result.Paused && lane.HandedOff.Count > 0)
+                {
+                    giveBack = [.. lane.HandedOff];
+                    lane.HandedOff.Clear();
+                    lane.ClaimWanted = true;
+                }
             }
+
+            if (giveBack is not null)
+            {
+                // Only once the throttle or disabling is recorded, or a claim could take them before it is.
+                await previousRecord;
+                await ReleaseAsync(giveBack);
+            }
+        }
+    }
+
+    /// <summary>A retry or throttle is due once it is recorded: the dispatcher's wake-up waits for the record.</summary>
+    private async Task WakeWhenRecordedAsync(Task recorded, DateTimeOffset? due)
+    {
+        await recorded;
+        if (due is { } at)
+        {
+            WakeBy(at);
+        }
+    }
+
+    private async Task ReleaseAsync(List<LeasedMessage> messages)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await delivery.ReleaseAsync(messages, timeout.Token);
+        }
+        catch (Exception e)
+        {
+            // Not lost: they are claimed once their lease ends.
+            logger.LogWarning("Could not give back {Count} webhook messages ({Error}); they are sent when their lease ends", messages.Count, e.Message);
         }
     }
 
@@ -214,7 +353,11 @@ public sealed class DeliveryDispatcher(
 
     private sealed class Lane
     {
-        public bool MoreSignalled { get; set; }
+        /// <summary>New or due messages may be in the database: claim before stopping.</summary>
+        public bool ClaimWanted { get; set; }
+
+        /// <summary>Messages this process's fan-out leased to it, sent before any claim.</summary>
+        public List<LeasedMessage> HandedOff { get; } = [];
 
         public Task? Task { get; set; }
     }

@@ -49,7 +49,9 @@ internal static class Extensions
             sp.GetRequiredService<IOptions<WebhookSettings>>(),
             sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<EndpointDelivery>();
-        services.AddHostedService<DeliveryDispatcher>();
+        // One instance: the consumers hand it the messages their fan-out leased to this process.
+        services.AddSingleton<DeliveryDispatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());
     }
 
     /// <summary>Logs once at start-up what an operator must fix: without a sealing key no endpoint can be created.</summary>

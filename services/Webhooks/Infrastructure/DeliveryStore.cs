@@ -10,9 +10,10 @@ public sealed record DeliveryClaim(WebhookEndpoint? Endpoint, IReadOnlyList<Webh
     public static DeliveryClaim None(WebhookEndpoint? endpoint) => new(endpoint, [], DateTimeOffset.MinValue);
 }
 
-/// <summary>One attempt to record and the message's state after it.</summary>
+/// <summary>One attempt to record, the message's state after it, and the lease it was sent under (the record's guard).</summary>
 public sealed record RecordedAttempt(
     long MessageSeq,
+    DateTimeOffset LeasedUntil,
     DateTimeOffset AttemptedAt,
     int? StatusCode,
     int LatencyMilliseconds,
@@ -76,7 +77,7 @@ public sealed class DeliveryStore(NpgsqlDataSource database)
     /// Every attempt, the messages' new states and the endpoint's, in one round trip. A message whose lease this worker
     /// lost (it expired and another worker claimed it) keeps the other worker's state; its attempt is logged all the same.
     /// </summary>
-    public async Task RecordAsync(IReadOnlyList<RecordedAttempt> attempts, DateTimeOffset leasedUntil, EndpointChange endpoint, CancellationToken cancellationToken)
+    public async Task RecordAsync(IReadOnlyList<RecordedAttempt> attempts, EndpointChange endpoint, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -92,9 +93,9 @@ public sealed class DeliveryStore(NpgsqlDataSource database)
             update webhook_messages m set status = u.status, attempts = m.attempts + 1, round_attempts = m.round_attempts + 1,
                 next_attempt_at = coalesce(u.next_attempt_at, m.next_attempt_at), last_attempt_at = u.attempted_at,
                 last_status = u.status_code, last_error = u.error, leased_until = null
-            from unnest($1::bigint[], $7::text[], $8::timestamptz[], $2::timestamptz[], $3::integer[], $6::text[])
-                as u (seq, status, next_attempt_at, attempted_at, status_code, error)
-            where m.seq = u.seq and m.leased_until = $9
+            from unnest($1::bigint[], $7::text[], $8::timestamptz[], $2::timestamptz[], $3::integer[], $6::text[], $9::timestamptz[])
+                as u (seq, status, next_attempt_at, attempted_at, status_code, error, leased_until)
+            where m.seq = u.seq and m.leased_until = u.leased_until
             """);
         record.Parameters.Add(new() { Value = attempts.Select(a => a.MessageSeq).ToArray() });
         record.Parameters.Add(new() { Value = attempts.Select(a => a.AttemptedAt).ToArray() });
@@ -104,7 +105,7 @@ public sealed class DeliveryStore(NpgsqlDataSource database)
         record.Parameters.Add(new() { Value = attempts.Select(a => a.Error).ToArray() });
         record.Parameters.Add(new() { Value = attempts.Select(a => a.Status).ToArray() });
         record.Parameters.Add(new() { Value = attempts.Select(a => a.NextAttemptAt).ToArray() });
-        record.Parameters.Add(new() { Value = leasedUntil });
+        record.Parameters.Add(new() { Value = attempts.Select(a => a.LeasedUntil).ToArray() });
         batch.BatchCommands.Add(record);
 
         var update = new NpgsqlBatchCommand("""
@@ -127,12 +128,16 @@ public sealed class DeliveryStore(NpgsqlDataSource database)
         await transaction.CommitAsync(cancellationToken);
     }
 
-    /// <summary>Gives claimed messages that were not sent back at once (a stopping worker), rather than at the lease's end.</summary>
-    public async Task ReleaseAsync(IEnumerable<long> seqs, DateTimeOffset leasedUntil, CancellationToken cancellationToken)
+    /// <summary>Gives leased messages that were not sent back at once (a stopping worker), rather than at the lease's end.</summary>
+    public async Task ReleaseAsync(IReadOnlyCollection<(long Seq, DateTimeOffset LeasedUntil)> leases, CancellationToken cancellationToken)
     {
-        await using var command = database.CreateCommand("update webhook_messages set leased_until = null where seq = any($1) and leased_until = $2");
-        command.Parameters.Add(new() { Value = seqs.ToArray() });
-        command.Parameters.Add(new() { Value = leasedUntil });
+        await using var command = database.CreateCommand("""
+            update webhook_messages m set leased_until = null
+            from unnest($1::bigint[], $2::timestamptz[]) as u (seq, leased_until)
+            where m.seq = u.seq and m.leased_until = u.leased_until
+            """);
+        command.Parameters.Add(new() { Value = leases.Select(l => l.Seq).ToArray() });
+        command.Parameters.Add(new() { Value = leases.Select(l => l.LeasedUntil).ToArray() });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }

@@ -12,6 +12,9 @@ public sealed class EndpointStore(NpgsqlDataSource database)
         previous_secret_expires_at, failing_since, throttled_until, created_at, updated_at
         """;
 
+    /// <summary><see cref="Columns"/> of the table aliased <paramref name="alias"/>.</summary>
+    internal static string Prefixed(string alias) => string.Join(", ", Columns.Split(',', StringSplitOptions.TrimEntries).Select(c => $"{alias}.{c}"));
+
     public async Task<WebhookEndpoint> CreateAsync(string owner, bool ownerIsAdmin, string url, string description, IReadOnlyList<string>? eventTypes, string sealedSecret, CancellationToken cancellationToken)
     {
         await using var command = database.CreateCommand($"""
@@ -111,22 +114,22 @@ public sealed class EndpointStore(NpgsqlDataSource database)
         return endpoints;
     }
 
-    internal static WebhookEndpoint Read(NpgsqlDataReader reader) => new(
-        reader.GetGuid(0),
-        reader.GetString(1),
-        reader.GetBoolean(2),
-        reader.GetString(3),
-        reader.GetString(4),
-        reader.IsDBNull(5) ? null : reader.GetFieldValue<string[]>(5),
-        reader.GetBoolean(6),
-        reader.IsDBNull(7) ? null : reader.GetString(7),
-        reader.GetString(8),
-        reader.IsDBNull(9) ? null : reader.GetString(9),
-        reader.IsDBNull(10) ? null : reader.GetFieldValue<DateTimeOffset>(10),
-        reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11),
-        reader.IsDBNull(12) ? null : reader.GetFieldValue<DateTimeOffset>(12),
-        reader.GetFieldValue<DateTimeOffset>(13),
-        reader.GetFieldValue<DateTimeOffset>(14));
+    internal static WebhookEndpoint Read(NpgsqlDataReader reader, int first = 0) => new(
+        reader.GetGuid(first + 0),
+        reader.GetString(first + 1),
+        reader.GetBoolean(first + 2),
+        reader.GetString(first + 3),
+        reader.GetString(first + 4),
+        reader.IsDBNull(first + 5) ? null : reader.GetFieldValue<string[]>(first + 5),
+        reader.GetBoolean(first + 6),
+        reader.IsDBNull(first + 7) ? null : reader.GetString(first + 7),
+        reader.GetString(first + 8),
+        reader.IsDBNull(first + 9) ? null : reader.GetString(first + 9),
+        reader.IsDBNull(first + 10) ? null : reader.GetFieldValue<DateTimeOffset>(first + 10),
+        reader.IsDBNull(first + 11) ? null : reader.GetFieldValue<DateTimeOffset>(first + 11),
+        reader.IsDBNull(first + 12) ? null : reader.GetFieldValue<DateTimeOffset>(first + 12),
+        reader.GetFieldValue<DateTimeOffset>(first + 13),
+        reader.GetFieldValue<DateTimeOffset>(first + 14));
 }
 
 /// <summary>A PATCH: null leaves a field as it is; <see cref="SetEventTypes"/> distinguishes "all events" (null) from "unchanged".</summary>

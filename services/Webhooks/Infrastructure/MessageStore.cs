@@ -1,3 +1,4 @@
+using System.Text;
 using Npgsql;
 using Platform.Webhooks.Model;
 
@@ -5,6 +6,18 @@ namespace Platform.Webhooks.Infrastructure;
 
 /// <summary>An event as it is fanned out: the webhook-id, the type, whose it is (null: nobody's, for admins) and the exact body.</summary>
 public sealed record OutgoingEvent(string WebhookId, string EventType, string? Owner, string Payload);
+
+/// <summary>
+/// A message committed leased to this process, to be sent by it without a claim: its endpoint as the fan-out saw it, its
+/// body, the lease as stored (the guard of its record) and this process's bound on it.
+/// </summary>
+public sealed record LeasedMessage(WebhookEndpoint Endpoint, WebhookMessage Message, byte[] Body, DateTimeOffset LeasedUntil, DateTimeOffset LeaseEnds);
+
+/// <summary>How many messages a fan-out wrote, and those leased to this process (none without a lease).</summary>
+public sealed record FanOutResult(int Count, IReadOnlyList<LeasedMessage> Leased)
+{
+    public static readonly FanOutResult None = new(0, []);
+}
 
 /// <summary>The messages and attempts tables: fan-out, the delivery log, retry and recover.</summary>
 public sealed class MessageStore(NpgsqlDataSource database)
@@ -22,34 +35,91 @@ public sealed class MessageStore(NpgsqlDataSource database)
     /// every admin's (an event with no owner is for admins only). One statement for the whole batch; each endpoint's
     /// messages get sequence numbers in the events' order, which is the order they are sent in.
     /// </summary>
-    public static NpgsqlBatchCommand FanOut(IReadOnlyList<OutgoingEvent> events)
+    /// <remarks>
+    /// Without <paramref name="lease"/> every endpoint with new messages is notified and its lane claims them. With it,
+    /// the messages of endpoints that are not throttled are committed leased to the committing process until
+    /// <c>clock_timestamp() + lease</c> (taken once, when the statement runs), and only the others are notified: the
+    /// committing process sends the leased ones itself, without a claim (<see cref="ReadFanOutAsync"/>), and if it dies
+    /// they are claimed by any worker once the lease ends, like a dead worker's claim.
+    /// </remarks>
+    public static NpgsqlBatchCommand FanOut(IReadOnlyList<OutgoingEvent> events, TimeSpan? lease = null)
     {
         // One notification per endpoint, its id as payload: the dispatcher nudges that endpoint's lane without a query.
         var command = new NpgsqlBatchCommand($"""
-            with inserted as (
-                insert into webhook_messages (webhook_id, endpoint_id, event_type, payload)
-                select e.webhook_id, w.id, e.event_type, e.payload
+            with lease as materialized (select clock_timestamp() + $5::interval as until),
+            inserted as (
+                insert into webhook_messages (webhook_id, endpoint_id, event_type, payload, leased_until)
+                select e.webhook_id, w.id, e.event_type, e.payload,
+                    case when w.throttled_until is null or w.throttled_until <= now() then (select until from lease) end
                 from unnest($1::text[], $2::text[], $3::text[], $4::text[]) with ordinality as e (webhook_id, event_type, owner, payload, position)
                 join webhook_endpoints w
                     on w.enabled and (w.event_types is null or e.event_type = any(w.event_types)) and (w.owner_is_admin or w.owner = e.owner)
                 order by e.position, w.id
                 on conflict (endpoint_id, webhook_id) do nothing
-                returning endpoint_id)
-            select (select count(*) from inserted)::integer,
-                (select count(pg_notify('{NotificationChannel}', d.endpoint_id::text)) from (select distinct endpoint_id from inserted) d)
+                returning seq, webhook_id, endpoint_id, event_type, next_attempt_at, created_at, leased_until),
+            summary as materialized (
+                select (select count(*) from inserted)::integer as total,
+                    (select count(pg_notify('{NotificationChannel}', d.endpoint_id::text)) from (select distinct endpoint_id from inserted where leased_until is null) d) as notified)
+            -- At least one row (the summary's); one per leased message, with its endpoint as this transaction sees it.
+            select s.total, s.notified, i.seq, i.webhook_id, i.event_type, i.next_attempt_at, i.created_at, i.leased_until, {EndpointStore.Prefixed("w")}
+            from summary s left join (inserted i join webhook_endpoints w on w.id = i.endpoint_id) on i.leased_until is not null
+            order by i.seq
             """);
         command.Parameters.Add(new() { Value = events.Select(e => e.WebhookId).ToArray() });
         command.Parameters.Add(new() { Value = events.Select(e => e.EventType).ToArray() });
         command.Parameters.Add(new() { Value = events.Select(e => e.Owner).ToArray() });
         command.Parameters.Add(new() { Value = events.Select(e => e.Payload).ToArray() });
+        command.Parameters.Add(new() { Value = (object?)lease ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Interval });
         return command;
     }
 
-    /// <summary><see cref="FanOut"/> on its own; returns how many messages were committed.</summary>
+    /// <summary><see cref="FanOut"/> on its own, no lease: every endpoint is notified; returns how many messages were written.</summary>
     public static async Task<int> FanOutAsync(NpgsqlTransaction transaction, IReadOnlyList<OutgoingEvent> events, CancellationToken cancellationToken)
     {
         await using var batch = new NpgsqlBatch(transaction.Connection, transaction) { BatchCommands = { FanOut(events) } };
-        return (int)(await batch.ExecuteScalarAsync(cancellationToken))!;
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
+        return (await ReadFanOutAsync(reader, events, DateTimeOffset.MinValue, cancellationToken)).Count;
+    }
+
+    /// <summary>
+    /// Reads what <see cref="FanOut"/> returned: how many messages it wrote, and the leased ones with their endpoints, their
+    /// bodies encoded once per event. <paramref name="leaseEnds"/> is this process's bound on the lease (its clock, read
+    /// before the statement ran, plus the lease), which ends no later than the database's.
+    /// </summary>
+    public static async Task<FanOutResult> ReadFanOutAsync(NpgsqlDataReader reader, IReadOnlyList<OutgoingEvent> events, DateTimeOffset leaseEnds, CancellationToken cancellationToken)
+    {
+        var count = 0;
+        var leased = new List<LeasedMessage>();
+        var bodies = new Dictionary<string, (string Payload, byte[]? Body)>(StringComparer.Ordinal);
+        foreach (var e in events)
+        {
+            bodies.TryAdd(e.WebhookId, (e.Payload, null));
+        }
+
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            count = reader.GetInt32(0);
+            if (reader.IsDBNull(2))
+            {
+                continue;
+            }
+
+            var webhookId = reader.GetString(3);
+            var (payload, body) = bodies[webhookId];
+            if (body is null)
+            {
+                body = Encoding.UTF8.GetBytes(payload);
+                bodies[webhookId] = (payload, body);
+            }
+
+            var endpoint = EndpointStore.Read(reader, 8);
+            var message = new WebhookMessage(
+                reader.GetInt64(2), webhookId, endpoint.Id, reader.GetString(4), payload, MessageStatus.Pending, 0, 0,
+                reader.GetFieldValue<DateTimeOffset>(5), null, null, null, reader.GetFieldValue<DateTimeOffset>(6));
+            leased.Add(new LeasedMessage(endpoint, message, body, reader.GetFieldValue<DateTimeOffset>(7), leaseEnds));
+        }
+
+        return new FanOutResult(count, leased);
     }
 
     /// <summary>A <c>webhook.test</c> message, sent whatever the endpoint subscribes to.</summary>

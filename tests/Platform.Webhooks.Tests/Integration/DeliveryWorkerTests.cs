@@ -1,6 +1,9 @@
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Platform.Contracts.Clusters;
 using Platform.Webhooks.Infrastructure;
+using Platform.Webhooks.IntegrationEvents;
+using Platform.Webhooks.Model;
 using Platform.Webhooks.Tests.Support;
 
 namespace Platform.Webhooks.Tests.Integration;
@@ -67,6 +70,43 @@ public sealed class DeliveryWorkerTests(WebhooksServiceFixture service)
         Assert.All(receiver.On("lease"), r => Assert.True(r.ReceivedAt >= claim.LeasedUntil, $"sent at {r.ReceivedAt:O}, before the lease ended at {claim.LeasedUntil:O}"));
         Assert.All(receiver.On("lease"), r => Assert.Single(r.VerifiedBy));
         await Eventually.TrueAsync(async () => await CountAsync(database, endpoint, "status = 'succeeded' and attempts = 1 and leased_until is null") == 5, Patience, "every message recorded");
+    }
+
+    [Fact]
+    public async Task The_consumers_fan_out_commits_its_messages_leased_to_its_process_which_sends_them_without_a_claim()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        var user = service.As("hana-handoff");
+        var (endpoint, secret) = await user.CreateEndpointAsync(receiver.Url("handoff"));
+        receiver.Trust("handoff", secret);
+        var now = DateTimeOffset.UtcNow;
+        ClusterEvent[] events = [.. Enumerable.Range(0, 5).Select(i => new ClusterEvent(
+            Guid.CreateVersion7(), WebhookEventTypes.ClusterCreated, now, new ClusterChange($"handoff-c{i}", "hana-handoff", "PENDING", 0, "{}")))];
+
+        var fanOut = service.Host.Services.GetRequiredService<WebhookFanOut>();
+        var database = service.Host.Services.GetRequiredService<NpgsqlDataSource>();
+        FanOutResult result;
+        await using (var connection = await database.OpenConnectionAsync())
+        await using (var transaction = await connection.BeginTransactionAsync())
+        {
+            result = await fanOut.ClusterEventsAsync(transaction, events, CancellationToken.None);
+            await transaction.CommitAsync();
+        }
+
+        // Committed and not yet handed over: leased, so no other worker's claim (or notification) takes them.
+        var ours = result.Leased.Where(m => m.Endpoint.Id == Guid.Parse(endpoint)).ToList();
+        Assert.Equal(events.Select(e => WebhookIds.ForEvent(e.EventId)), ours.Select(m => m.Message.WebhookId));
+        Assert.Empty((await new DeliveryStore(database).ClaimAsync(Guid.Parse(endpoint), 32, TimeSpan.FromSeconds(30), CancellationToken.None)).Messages);
+        await Task.Delay(500);
+        Assert.Empty(receiver.On("handoff"));
+
+        fanOut.Committed(result);
+
+        await Eventually.TrueAsync(() => receiver.On("handoff").Count == 5, Patience, "every handed-over message");
+        Assert.Equal(ours.Select(m => m.Message.WebhookId).Order(), receiver.On("handoff").Select(r => r.Id).Order());
+        Assert.All(receiver.On("handoff"), r => Assert.Single(r.VerifiedBy));
+        await using var data = NpgsqlDataSource.Create(service.ConnectionString);
+        await Eventually.TrueAsync(async () => await CountAsync(data, endpoint, "status = 'succeeded' and attempts = 1 and leased_until is null") == 5, Patience, "every attempt recorded under its lease");
     }
 
     [Fact]

@@ -13,8 +13,11 @@ public abstract class ClusterEventConsumer<TEvent>(NpgsqlDataSource database, We
 {
     protected abstract ClusterEvent Describe(Guid eventId, TEvent message);
 
-    protected override Task HandleBatchAsync(IReadOnlyList<ConsumeContext<TEvent>> messages, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
-        fanOut.ClusterEventsAsync(transaction, [.. messages.Select(m => Describe(m.MessageId!.Value, m.Message))], cancellationToken);
+    protected override async Task<Action?> HandleBatchAsync(IReadOnlyList<ConsumeContext<TEvent>> messages, NpgsqlTransaction transaction, CancellationToken cancellationToken)
+    {
+        var result = await fanOut.ClusterEventsAsync(transaction, [.. messages.Select(m => Describe(m.MessageId!.Value, m.Message))], cancellationToken);
+        return () => fanOut.Committed(result);
+    }
 }
 
 public sealed class ClusterCreatedConsumer(NpgsqlDataSource database, WebhookFanOut fanOut, ILogger<ClusterCreatedConsumer> logger)
