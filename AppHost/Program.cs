@@ -74,6 +74,7 @@ builder.AddProject<Projects.Platform_Proxy>("proxy")
 // Locally the services run as Production, as they are deployed: the same safety checks (no passwordless simple
 // authenticator, a sealing key required) and no developer exception pages; DCP passes no environment name on.
 builder.RunServicesAs("Production");
+builder.LimitMallocArenas();
 builder.AddStartupSummary();
 // DCP leaves a crashed process exited; locally the AppHost restarts it, as Kubernetes does when published.
 builder.AddRestartOnCrash();
