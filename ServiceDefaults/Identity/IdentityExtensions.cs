@@ -43,9 +43,25 @@ public static class IdentityExtensions
         builder.Services
             .AddAuthentication(PlatformIdentityAuthentication.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, PlatformIdentityAuthentication>(PlatformIdentityAuthentication.SchemeName, null);
+        builder.Services.RemoveDataProtectionWarmUp();
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(PlatformPolicies.Admin, p => p.RequireRole(PlatformIdentityAuthentication.AdminRole));
         return builder;
+    }
+
+    /// <summary>
+    /// AddAuthentication brings ASP.NET data protection and a hosted service that loads, or first creates and writes,
+    /// its XML key ring at start. Nothing here protects data with it (the platform's scheme checks Auth's signed
+    /// assertions; no cookies), so the warm-up only costs memory: XML, the key ring, their code (bench/Memory).
+    /// </summary>
+    private static void RemoveDataProtectionWarmUp(this IServiceCollection services)
+    {
+        var warmUp = services.FirstOrDefault(d => d.ServiceType == typeof(IHostedService)
+            && d.ImplementationType?.FullName == "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService");
+        if (warmUp is not null)
+        {
+            services.Remove(warmUp);
+        }
     }
 }
 

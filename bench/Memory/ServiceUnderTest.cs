@@ -2,8 +2,11 @@ using Platform.Testing.Servers;
 
 namespace Platform.Memory.Bench;
 
-/// <summary>One service's Release build run as the AppHost runs it (<c>dotnet Platform.X.dll</c>, or a self-contained publish's own host) with Aspire-style settings.</summary>
-internal sealed class ServiceUnderTest(string name, string assembly, int port, Dictionary<string, string?> environment) : IAsyncDisposable
+/// <summary>
+/// One service's Release build run as the AppHost runs it (<c>dotnet Platform.X.dll</c>, or a self-contained publish's own
+/// host) with Aspire-style settings; <paramref name="runtimeConfig"/>, when given, replaces its runtimeconfig.json.
+/// </summary>
+internal sealed class ServiceUnderTest(string name, string assembly, int port, Dictionary<string, string?> environment, string? runtimeConfig = null) : IAsyncDisposable
 {
     private ChildProcess? process;
 
@@ -13,6 +16,9 @@ internal sealed class ServiceUnderTest(string name, string assembly, int port, D
 
     public int ProcessId => process?.Id ?? 0;
 
+    /// <summary>From the process's start to its first healthy answer.</summary>
+    public TimeSpan StartTime { get; private set; }
+
     public async Task StartAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
         environment["ASPNETCORE_URLS"] = Url.ToString().TrimEnd('/');
@@ -21,7 +27,9 @@ internal sealed class ServiceUnderTest(string name, string assembly, int port, D
         // A self-contained publish (trimmed, say) runs its own host beside the assembly, not the shared framework's.
         var host = Path.ChangeExtension(assembly, null);
         var selfContained = File.Exists(host) && File.Exists(Path.Combine(Path.GetDirectoryName(assembly)!, "libcoreclr.so"));
-        process = ChildProcess.Start(new ChildProcessStartInfo(selfContained ? host : "dotnet", selfContained ? [] : [assembly])
+        string[] arguments = runtimeConfig is null ? [assembly] : ["exec", "--runtimeconfig", runtimeConfig, assembly];
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        process = ChildProcess.Start(new ChildProcessStartInfo(selfContained ? host : "dotnet", selfContained ? [] : arguments)
         {
             Environment = environment,
             WorkingDirectory = Path.GetDirectoryName(assembly),
@@ -41,6 +49,7 @@ internal sealed class ServiceUnderTest(string name, string assembly, int port, D
                 using var response = await http.GetAsync(new Uri(Url, "/health"), cancellationToken);
                 if (response.IsSuccessStatusCode)
                 {
+                    StartTime = started.Elapsed;
                     return;
                 }
             }

@@ -30,19 +30,18 @@ public static class ServiceExtensions
         return endpoint.WithHttpHealthCheck("/health");
     }
 
-    /// <summary>
-    /// Every project runs locally under <paramref name="environmentName"/>: DCP does not pass the AppHost's own
-    /// environment name on, so without this a service's environment would be whatever its launch profile says.
-    /// </summary>
-    public static IDistributedApplicationBuilder RunServicesAs(this IDistributedApplicationBuilder builder, string environmentName)
+    /// <summary>Every project's process environment: locally <paramref name="environmentName"/> (DCP does not pass the AppHost's
+    /// on); published too, MALLOC_ARENA_MAX=2 (glibc gives contending threads up to 8 arenas per core, each keeping what was
+    /// freed in it; two take 2-4 MB off a service's idle RSS at no latency cost in bench/Memory).</summary>
+    public static IDistributedApplicationBuilder ConfigureServiceProcesses(this IDistributedApplicationBuilder builder, string environmentName)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        if (builder.ExecutionContext.IsRunMode)
+        foreach (var project in builder.Resources.OfType<ProjectResource>().Select(builder.CreateResourceBuilder))
         {
-            foreach (var project in builder.Resources.OfType<ProjectResource>())
+            project.WithEnvironment("MALLOC_ARENA_MAX", "2");
+            if (builder.ExecutionContext.IsRunMode)
             {
-                builder.CreateResourceBuilder(project)
-                    .WithEnvironment("DOTNET_ENVIRONMENT", environmentName).WithEnvironment("ASPNETCORE_ENVIRONMENT", environmentName);
+                project.WithEnvironment("DOTNET_ENVIRONMENT", environmentName).WithEnvironment("ASPNETCORE_ENVIRONMENT", environmentName);
             }
         }
 

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Platform.ServiceDefaults.Identity;
 using Platform.Testing;
 
@@ -91,5 +93,12 @@ public sealed class PlatformIdentityAuthenticationTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
         Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+    }
+
+    [Fact]
+    public void The_data_protection_key_ring_is_not_loaded_at_start_since_nothing_protects_data_with_it()
+    {
+        Assert.DoesNotContain(app.Services.GetServices<IHostedService>(), s => s.GetType().Name == "DataProtectionHostedService");
+        Assert.Contains(app.Services.GetServices<IHostedService>(), s => s.GetType().Name == "GenericWebHostService");
     }
 }
