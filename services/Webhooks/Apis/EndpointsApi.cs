@@ -182,16 +182,21 @@ public static class EndpointsApi
             return NotFound(id);
         }
 
-        return services.Secrets.IsAvailable
-            ? TypedResults.Ok(new SecretView(services.Secrets.Unseal(endpoint.SealedSecret)))
-            : Error(StatusCodes.Status503ServiceUnavailable, EndpointSecrets.MissingKeyMessage);
+        if (!services.Secrets.IsAvailable)
+        {
+            return Error(StatusCodes.Status503ServiceUnavailable, EndpointSecrets.MissingKeyMessage);
+        }
+
+        return services.Secrets.TryUnseal(endpoint.SealedSecret) is { } secret
+            ? TypedResults.Ok(new SecretView(secret))
+            : Error(StatusCodes.Status409Conflict, EndpointSecrets.UnreadableMessage);
     }
 
     /// <summary>A new secret; the old one keeps signing next to it for the rotation overlap (24 h), so receivers switch without a gap.</summary>
     public static async Task<Results<Ok<SecretView>, JsonHttpResult<ErrorBody>>> RotateSecretAsync(
         HttpContext context, [AsParameters] WebhookServices services, Guid id, CancellationToken cancellationToken)
     {
-        if (await FindOwnAsync(context, services, id, cancellationToken) is null)
+        if (await FindOwnAsync(context, services, id, cancellationToken) is not { } endpoint)
         {
             return NotFound(id);
         }
@@ -202,7 +207,9 @@ public static class EndpointsApi
         }
 
         var secret = WebhookSecret.Generate();
-        var rotated = await services.Endpoints.RotateSecretAsync(id, services.Secrets.Seal(secret), services.Settings.Delivery.RotationOverlap, cancellationToken);
+        // A secret the sealing key no longer opens cannot keep signing next to the new one: it is dropped.
+        var overlap = services.Secrets.TryUnseal(endpoint.SealedSecret) is null ? TimeSpan.Zero : services.Settings.Delivery.RotationOverlap;
+        var rotated = await services.Endpoints.RotateSecretAsync(id, services.Secrets.Seal(secret), overlap, cancellationToken);
         return rotated is null ? NotFound(id) : TypedResults.Ok(new SecretView(secret));
     }
 

@@ -168,9 +168,10 @@ public sealed class EndpointDelivery(
     private List<byte[]> SigningKeys(WebhookEndpoint endpoint, DateTimeOffset now)
     {
         var keys = new List<byte[]> { WebhookSecret.KeyBytes(secrets.Unseal(endpoint.SealedSecret)) };
-        if (endpoint.SealedPreviousSecret is { } previous && endpoint.PreviousSecretExpiresAt > now)
+        // A previous secret the sealing key no longer opens (it was changed) stops signing; the current one still signs.
+        if (endpoint.SealedPreviousSecret is { } previous && endpoint.PreviousSecretExpiresAt > now && secrets.TryUnseal(previous) is { } readable)
         {
-            keys.Add(WebhookSecret.KeyBytes(secrets.Unseal(previous)));
+            keys.Add(WebhookSecret.KeyBytes(readable));
         }
 
         return keys;

@@ -16,6 +16,22 @@ public sealed class EndpointSecrets(SecretSealer? sealer)
     public string Seal(string secret) =>
         (sealer ?? throw new InvalidOperationException(MissingKeyMessage)).Seal(secret, WebhookSecret.SealingPurpose);
 
+    public const string UnreadableMessage =
+        "This endpoint's signing secret was sealed with another sealing key (was the sealing-key parameter changed?) and cannot be read; rotate it (POST .../secret/rotate) for a new one";
+
     public string Unseal(string stored) =>
         (sealer ?? throw new InvalidOperationException(MissingKeyMessage)).Unseal(stored, WebhookSecret.SealingPurpose);
+
+    /// <summary>The secret, or null when the configured key does not open it (it was sealed under another sealing key).</summary>
+    public string? TryUnseal(string stored)
+    {
+        try
+        {
+            return Unseal(stored);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return null;
+        }
+    }
 }

@@ -92,7 +92,8 @@ public sealed class EndpointStore(NpgsqlDataSource database)
     {
         await using var command = database.CreateCommand($"""
             update webhook_endpoints set
-                previous_secret = secret, previous_secret_expires_at = now() + $3, secret = $2, updated_at = now()
+                previous_secret = case when $3 > interval '0' then secret end,
+                previous_secret_expires_at = case when $3 > interval '0' then now() + $3 end, secret = $2, updated_at = now()
             where id = $1
             returning {Columns}
             """);
