@@ -11,6 +11,9 @@ namespace Platform.ServiceDefaults.Data;
 
 public static class DatabaseExtensions
 {
+    /// <summary>How many distinct statements each connection prepares automatically (Npgsql's <c>Max Auto Prepare</c>).</summary>
+    public const int AutoPreparedStatements = 64;
+
     /// <summary>
     /// The service's own PostgreSQL database from <c>ConnectionStrings:&lt;connectionName&gt;</c>, its migrations
     /// (the platform's messaging tables and the service assembly's <c>migrations/*.sql</c>) and a readiness check.
@@ -28,7 +31,17 @@ public static class DatabaseExtensions
         builder.AddNpgsqlDataSource(
             connectionName,
             settings => settings.DisableHealthChecks = true,
-            dataSource => dataSource.ConnectionStringBuilder.ApplicationName ??= builder.Environment.ApplicationName);
+            dataSource =>
+            {
+                dataSource.ConnectionStringBuilder.ApplicationName ??= builder.Environment.ApplicationName;
+                // Statements a service runs again and again are prepared on each connection once, so PostgreSQL no longer
+                // parses and plans them at every execution: a third less database CPU per webhook delivery (bench/Webhooks).
+                // A connection string that says "Max Auto Prepare" keeps its own value (0 turns it off).
+                if (!SaysAutoPrepare(connectionString))
+                {
+                    dataSource.ConnectionStringBuilder.MaxAutoPrepare = AutoPreparedStatements;
+                }
+            });
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
             connectionName,
             sp => new NpgSqlHealthCheck(new NpgSqlHealthCheckOptions(sp.GetRequiredService<NpgsqlDataSource>())),
@@ -54,4 +67,9 @@ public static class DatabaseExtensions
 
         return builder;
     }
+
+    // NpgsqlConnectionStringBuilder.ContainsKey is true for every keyword it knows, set or not: ask the string itself.
+    private static bool SaysAutoPrepare(string connectionString) =>
+        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
+            .Any(key => key.Replace(" ", "", StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase));
 }

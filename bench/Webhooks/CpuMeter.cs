@@ -3,9 +3,16 @@ using System.Globalization;
 /// <summary>
 /// CPU seconds used so far by process trees (Linux /proc): a root's own and reaped children's time plus every live
 /// descendant's, so PostgreSQL's per-connection backends count too. Says what one request costs, whatever the load.
+/// A descendant under one of <paramref name="excluded"/> is left out: PostgreSQL and RabbitMQ are this process's
+/// children, and metered on their own they must not count again in this process's figure.
 /// </summary>
-internal sealed class CpuMeter(params int[] roots)
+internal sealed class CpuMeter(int[] roots, int[]? excluded = null)
 {
+    public CpuMeter(int root)
+        : this([root])
+    {
+    }
+
     private static readonly double TicksPerSecond = 100; // USER_HZ on Linux
 
     public double Seconds()
@@ -43,7 +50,7 @@ internal sealed class CpuMeter(params int[] roots)
 
         foreach (var (pid, stat) in stats)
         {
-            if (!roots.Contains(pid) && IsDescendant(pid))
+            if (!roots.Contains(pid) && !(excluded ?? []).Contains(pid) && IsDescendant(pid))
             {
                 total += stat.Self;
             }
@@ -55,6 +62,11 @@ internal sealed class CpuMeter(params int[] roots)
         {
             for (var depth = 0; depth < 8 && stats.TryGetValue(pid, out var stat); depth++)
             {
+                if ((excluded ?? []).Contains(stat.Parent))
+                {
+                    return false;
+                }
+
                 if (roots.Contains(stat.Parent))
                 {
                     return true;
