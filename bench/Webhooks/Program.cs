@@ -171,13 +171,11 @@ for (var round = 1; ; round++)
 
 // The statistics a database that has served for a while has (autovacuum analyses a table after its first 50 changes):
 // PostgreSQL plans the prepared statements again for them, instead of keeping plans made while the tables were empty.
-await using (var analyze = NpgsqlDataSource.Create(webhooksDb).CreateCommand("analyze"))
+foreach (var database in new[] { webhooksDb, source.ConnectionString })
 {
-    await analyze.ExecuteNonQueryAsync();
-}
-
-await using (var analyze = NpgsqlDataSource.Create(source.ConnectionString).CreateCommand("analyze"))
-{
+    await using var connection = new NpgsqlConnection(database);
+    await connection.OpenAsync();
+    await using var analyze = new NpgsqlCommand("analyze", connection);
     await analyze.ExecuteNonQueryAsync();
 }
 
@@ -340,7 +338,6 @@ async Task Latency(int endpoints)
 }
 
 await Latency(Endpoints);
-
 for (var i = 1; i < Endpoints; i++)
 {
     using var request = new HttpRequestMessage(HttpMethod.Patch, $"/api/webhooks/endpoints/{endpointIds[i]}") { Content = JsonContent.Create(new { enabled = false }) };
