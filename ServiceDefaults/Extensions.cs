@@ -8,7 +8,6 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Platform.ServiceDefaults.Errors;
 using Platform.ServiceDefaults.Health;
 using Platform.ServiceDefaults.Identity;
-using Platform.ServiceDefaults.Memory;
 using Platform.ServiceDefaults.Telemetry;
 
 namespace Microsoft.Extensions.Hosting;
@@ -36,8 +35,6 @@ public static class PlatformServiceDefaults
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http => http.AddServiceDiscovery());
         builder.Services.AddProxyToken();
-        // Start-up's freed malloc memory back to the kernel once the service is up (Linux/glibc only; StartupMemoryTrim).
-        builder.Services.AddHostedService<StartupMemoryTrim>();
 
         // A repeated key is ambiguous ({"count":0,"count":"x"}): refused as malformed JSON instead of read one way or another.
         builder.Services.ConfigureHttpJsonOptions(json =>
