@@ -25,9 +25,10 @@ internal sealed class MemoryBreakdown
     // glibc gives each non-main arena a 64 MB-aligned 64 MB reservation, committed from its start (HEAP_MAX_SIZE).
     private const long ArenaSize = 64L << 20;
 
-    private MemoryBreakdown(Dictionary<string, double> megabytes, int frameworkAssemblies, int appAssemblies, int threads)
+    private MemoryBreakdown(Dictionary<string, double> megabytes, int frameworkAssemblies, int appAssemblies, int threads, Dictionary<string, long> files)
     {
         Megabytes = megabytes;
+        Files = files;
         FrameworkAssemblies = frameworkAssemblies;
         AppAssemblies = appAssemblies;
         Threads = threads;
@@ -42,17 +43,26 @@ internal sealed class MemoryBreakdown
 
     public int Threads { get; }
 
+    /// <summary>Resident KB per mapped file (assemblies and native libraries), all its mappings together.</summary>
+    public IReadOnlyDictionary<string, long> Files { get; }
+
     public static MemoryBreakdown Of(int processId)
     {
         var mappings = Read(processId);
         var gc = GcRange(mappings);
         var megabytes = Categories.ToDictionary(c => c, _ => 0.0);
         var files = new Dictionary<string, string>();
+        var fileKb = new Dictionary<string, long>();
         for (var i = 0; i < mappings.Count; i++)
         {
             var mapping = mappings[i];
             var category = Categorize(mappings, i, gc);
             megabytes[category] += mapping.RssKb / 1024.0;
+            if (mapping.Path.StartsWith('/'))
+            {
+                fileKb[mapping.Path] = fileKb.GetValueOrDefault(mapping.Path) + mapping.RssKb;
+            }
+
             if (category is Framework or App)
             {
                 files[mapping.Path] = category;
@@ -62,7 +72,7 @@ internal sealed class MemoryBreakdown
         var threads = int.Parse(
             File.ReadLines($"/proc/{processId}/status").First(l => l.StartsWith("Threads:", StringComparison.Ordinal))["Threads:".Length..].Trim(),
             CultureInfo.InvariantCulture);
-        return new MemoryBreakdown(megabytes, files.Values.Count(c => c == Framework), files.Values.Count(c => c == App), threads);
+        return new MemoryBreakdown(megabytes, files.Values.Count(c => c == Framework), files.Values.Count(c => c == App), threads, fileKb);
     }
 
     private static string Categorize(List<Mapping> mappings, int index, (int First, int Last) gc)

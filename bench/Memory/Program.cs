@@ -10,12 +10,13 @@ using Platform.Testing.Servers;
 // the same PostgreSQL and RabbitMQ, one run at a time (PSS depends on who else maps the same files). A NAME with a dot
 // (System.GC.RetainVM) is a runtimeconfig.json property, given to `dotnet exec --runtimeconfig`; "published=DIR" is
 // --published for that run alone (a code change built elsewhere: dotnet build services/X -c Release -o DIR/X); others are environment.
-// Usage: dotnet run -c Release --project bench/Memory -- [--requests 1000] [--idle 15] [--published DIR] [--env NAME=VALUE]...
+// Usage: dotnet run -c Release --project bench/Memory -- [--requests 1000] [--idle 15] [--published DIR] [--files] [--env NAME=VALUE]...
 //        [--variant LABEL:NAME=VALUE,...]...
 var requests = 1000;
 var idle = TimeSpan.FromSeconds(15);
 var configuration = "Release";
 string? published = null;
+var listFiles = false;
 var extra = new Dictionary<string, string?>();
 var variants = new List<(string Label, string[] Settings)>();
 for (var i = 0; i < args.Length; i++)
@@ -34,6 +35,10 @@ for (var i = 0; i < args.Length; i++)
         case "--published":
             // A folder of `dotnet publish -o DIR/<Service>` outputs (ReadyToRun, say) used instead of the builds it holds.
             published = Path.GetFullPath(args[++i]);
+            break;
+        case "--files":
+            // Each service's resident KB per mapped file (assemblies, native libraries) at idle, largest first.
+            listFiles = true;
             break;
         case "--env":
             var pair = args[++i].Split('=', 2);
@@ -254,6 +259,19 @@ async Task<VariantRun> MeasureAsync(string label, Dictionary<string, string?> se
     {
         var parts = breakdown[service.Name];
         Console.WriteLine($"{service.Name,-10} {string.Join(' ', MemoryBreakdown.Categories.Select(c => $"{parts.Megabytes[c],10:0.0}"))} {$"{parts.FrameworkAssemblies}/{parts.AppAssemblies}",10} {parts.Threads,7}");
+    }
+
+    if (listFiles)
+    {
+        foreach (var service in services)
+        {
+            var files = breakdown[service.Name].Files.OrderByDescending(f => f.Value).ToList();
+            Console.WriteLine($"{service.Name}: resident KB per mapped file ({files.Count} files, {files.Sum(f => f.Value) / 1024.0:0.0} MB)");
+            foreach (var (path, kb) in files)
+            {
+                Console.WriteLine($"  {kb,7} {path}");
+            }
+        }
     }
 
     return new VariantRun(

@@ -1,7 +1,9 @@
 using Platform.Clusters.Apis;
 using Platform.Clusters.Extensions;
 
-var builder = WebApplication.CreateBuilder(args);
+// The slim builder: no IIS, hosting startup assemblies, static web assets, Kestrel HTTPS configuration, QUIC, regex
+// route constraints, or the Debug and EventSource log providers, none of which this service uses (console logging stays).
+var builder = WebApplication.CreateSlimBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();

@@ -2,7 +2,10 @@ using Platform.Proxy.Extensions;
 
 Extensions.UseSingleEventLoop();
 
-var builder = WebApplication.CreateBuilder(args);
+// The slim builder: no IIS, hosting startup assemblies, static web assets, QUIC, regex route constraints, or the Debug
+// and EventSource log providers. Nor Kestrel's configuration-driven HTTPS (https:// URLs, Kestrel:Endpoints): the Proxy
+// terminates TLS itself with Proxy:Certificate:Path (ConfigurePublicPort's UseHttps, which needs none of it).
+var builder = WebApplication.CreateSlimBuilder(args);
 
 builder.AddServiceDefaults(verifyPlatformIdentity: false);
 builder.AddApplicationServices();
