@@ -2,9 +2,8 @@ using Platform.Proxy.Extensions;
 
 Extensions.UseSingleEventLoop();
 
-// The slim builder: no IIS, hosting startup assemblies, static web assets, QUIC, regex route constraints, or the Debug
-// and EventSource log providers. Nor Kestrel's configuration-driven HTTPS (https:// URLs, Kestrel:Endpoints): the Proxy
-// terminates TLS itself with Proxy:Certificate:Path (ConfigurePublicPort's UseHttps, which needs none of it).
+// The slim builder loads less at idle (README, "Memory"). It leaves out Kestrel's configuration-driven HTTPS; the Proxy
+// terminates TLS itself with Proxy:Certificate:Path (ConfigurePublicPort's UseHttps).
 var builder = WebApplication.CreateSlimBuilder(args);
 
 builder.AddServiceDefaults(verifyPlatformIdentity: false);
