@@ -2,32 +2,33 @@ extern alias webhooks;
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Npgsql;
 using Platform.Contracts.Clusters;
-using Platform.Hosting.Infrastructure;
 using Platform.ServiceDefaults.Data;
 using Platform.ServiceDefaults.Messaging;
 using Platform.ServiceDefaults.Secrets;
 using Platform.Testing;
 using webhooks::Platform.Webhooks.Infrastructure;
 
-// Webhooks benchmark, all figures from one run against one receiver (Kestrel on 127.0.0.1):
+// Webhooks benchmark, all figures from one run against one receiver (Kestrel on 127.0.0.1, in a child process with the
+// bare client: see ReceiverProcess for why):
 //  1. deliveries per second with 10 endpoints, events committed to an outbox as Clusters commits them, relayed over
 //     RabbitMQ, fanned out, signed and POSTed; as a ratio to a bare HttpClient POSTing the same payloads to the same
 //     receiver with the same concurrency (10 endpoints x the per-endpoint limit);
 //  2. latency from an event's commit to its arrival at the receiver, at 100 events/s.
 // Usage: dotnet run -c Release --project bench/Webhooks -- [events per throughput round] [latency seconds]
+if (args is [ReceiverProcess.Argument])
+{
+    return await ReceiverProcess.RunAsync();
+}
+
 var repository = new DirectoryInfo(AppContext.BaseDirectory);
 while (repository is not null && !File.Exists(Path.Combine(repository.FullName, "Platform.sln")))
 {
@@ -56,11 +57,12 @@ await using var service = new BenchHost(new Dictionary<string, string?>(identity
 });
 var api = service.CreateClient();
 await using var source = await EventSource.StartAsync(infrastructure);
-await using var receiver = await Receiver.StartAsync();
+await using var receiver = await RemoteReceiver.StartAsync();
 // Each process on its own, so a stage's cost can be pinned on the service, the database or the broker.
 (string Name, CpuMeter Meter)[] meters =
 [
-    ("bench process", new CpuMeter([Environment.ProcessId], [infrastructure.Postgres.ProcessId, infrastructure.RabbitMq.ProcessId])),
+    ("bench process", new CpuMeter([Environment.ProcessId], [infrastructure.Postgres.ProcessId, infrastructure.RabbitMq.ProcessId, receiver.ProcessId])),
+    ("receiver process", new CpuMeter(receiver.ProcessId)),
     ("PostgreSQL", new CpuMeter(infrastructure.Postgres.ProcessId)),
     ("RabbitMQ", new CpuMeter(infrastructure.RabbitMq.ProcessId)),
 ];
@@ -112,7 +114,7 @@ object NextEvent(int i) => new ClusterScaled("bench-cluster", "bench", i % 50, D
 // Through the Webhooks service: commit events in transactions of 50, wait for every delivery.
 async Task<double> ThroughWebhooks(int events)
 {
-    var before = receiver.Count;
+    var before = await receiver.CountAsync();
     var clock = Stopwatch.StartNew();
     for (var sent = 0; sent < events; sent += 50)
     {
@@ -123,28 +125,10 @@ async Task<double> ThroughWebhooks(int events)
     return events * Endpoints / clock.Elapsed.TotalSeconds;
 }
 
-// Bare: the same number of POSTs of a payload of the same size, same receiver paths, same concurrency.
-var samplePayload = receiver.SampleBody ?? "";
-using var bare = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false });
-async Task<double> Bare(int events)
-{
-    var before = receiver.Count;
-    var clock = Stopwatch.StartNew();
-    await Task.WhenAll(Enumerable.Range(0, Endpoints * PerEndpoint).Select(async worker =>
-    {
-        var endpoint = worker % Endpoints;
-        for (var i = worker / Endpoints; i < events; i += PerEndpoint)
-        {
-            using var content = new StringContent(samplePayload, Encoding.UTF8, "application/json");
-            using var request = new HttpRequestMessage(HttpMethod.Post, receiver.Url($"e{endpoint}")) { Content = content };
-            request.Headers.TryAddWithoutValidation("webhook-id", $"bare_{endpoint}_{i}");
-            using var response = await bare.SendAsync(request);
-            response.EnsureSuccessStatusCode();
-        }
-    }));
-    await receiver.WaitForCountAsync(before + (events * Endpoints), TimeSpan.FromMinutes(1));
-    return events * Endpoints / clock.Elapsed.TotalSeconds;
-}
+// Bare: the same number of POSTs of a payload of the same size, same receiver paths, same concurrency, from the
+// receiver's process (see ReceiverProcess).
+var samplePayload = "";
+async Task<double> Bare(int events) => events * Endpoints / await receiver.BareAsync(samplePayload, events, Endpoints, PerEndpoint);
 
 Console.WriteLine($"Webhooks benchmark: {Endpoints} endpoints, {PerEndpoint} concurrent deliveries each, {Environment.ProcessorCount} cores");
 // The cluster exists first, as in the platform: a later event never waits for its cluster.created.
@@ -154,7 +138,7 @@ await source.PublishAsync(new ClusterCreated("bench-cluster", "bench", options, 
 // compiles far more code than a bare client, and tiering up takes tens of seconds on 2 cores: a short warm-up would
 // charge that to its rate.
 await ThroughWebhooks(20);
-samplePayload = receiver.SampleBody!;
+samplePayload = await receiver.SampleBodyAsync() ?? throw new InvalidOperationException("no webhook arrived during the first round");
 for (var round = 1; ; round++)
 {
     var compiling = System.Runtime.JitInfo.GetCompilationTime();
@@ -194,7 +178,7 @@ for (var round = 0; round < 2; round++)
 await using var webhooksData = NpgsqlDataSource.Create(webhooksDb);
 async Task<double> DeliveryOnly(int events)
 {
-    var before = receiver.Count;
+    var before = await receiver.CountAsync();
     var clock = Stopwatch.StartNew();
     await using (var connection = await webhooksData.OpenConnectionAsync())
     await using (var transaction = await connection.BeginTransactionAsync())
@@ -223,8 +207,9 @@ var ratio = webhookRates.Average() / bareRates.Average();
 Console.WriteLine($"Throughput ({eventsPerRound * Endpoints} deliveries per round, payload {Encoding.UTF8.GetByteCount(samplePayload)} B): "
     + $"webhooks {webhookRates.Average():0} deliveries/s, bare HttpClient {bareRates.Average():0} req/s, ratio {ratio:P0} (target >= 50%)");
 
-// CPU (this process: client, receiver and Webhooks service; plus the PostgreSQL and RabbitMQ servers) per request:
-// on a CPU-bound machine the ratio of these is the best throughput ratio there can be.
+// CPU per request of this process (the Webhooks service and the event source), the receiver's (receiver, and the bare
+// client in the bare rounds), PostgreSQL and RabbitMQ: on a CPU-bound machine the ratio of the totals is the best
+// throughput ratio there can be.
 Console.WriteLine("CPU per request, total (" + string.Join(" + ", meters.Select(m => m.Name)) + "):");
 foreach (var (stage, runs) in cpuPerRequest)
 {
@@ -236,7 +221,7 @@ foreach (var (stage, runs) in cpuPerRequest)
 async Task Latency(int endpoints)
 {
     var commits = new ConcurrentDictionary<string, long>();
-    receiver.ResetArrivals();
+    await receiver.ResetArrivalsAsync();
     var total = latencySeconds * 100;
     var start = Stopwatch.GetTimestamp();
     // Each event commits on its own schedule, not after the previous commit: a slow commit (a WAL flush on a busy
@@ -271,7 +256,8 @@ async Task Latency(int endpoints)
     await Task.WhenAll(publishing);
     var achieved = total / Stopwatch.GetElapsedTime(start).TotalSeconds;
     await receiver.WaitForArrivalsAsync(commits.Keys, endpoints, TimeSpan.FromMinutes(2));
-    var latencies = receiver.Arrivals(commits.Keys)
+    var arrivals = await receiver.ArrivalsAsync(commits.Keys);
+    var latencies = arrivals
         .Select(a => Stopwatch.GetElapsedTime(commits[a.Id], a.At).TotalMilliseconds)
         .Order()
         .ToList();
@@ -300,7 +286,7 @@ async Task Latency(int endpoints)
         stages[s] = [];
     }
 
-    var arrivedAt = receiver.WallClockArrivals(commits.Keys, endpointIds);
+    var arrivedAt = WallClockArrivals(arrivals, endpointIds);
     await using (var attempt = deliveries.CreateCommand("select m.webhook_id, m.endpoint_id::text, m.created_at, min(a.attempted_at) from webhook_messages m join webhook_attempts a on a.message_seq = m.seq where m.webhook_id = any($1) group by m.seq"))
     {
         attempt.Parameters.Add(new() { Value = commits.Keys.ToArray() });
@@ -348,6 +334,22 @@ for (var i = 1; i < Endpoints; i++)
 }
 
 await Latency(1);
+return 0;
+
+// First arrival of each (webhook-id, endpoint id) by the wall clock, to compare with database timestamps.
+static Dictionary<(string Id, string EndpointId), DateTimeOffset> WallClockArrivals(List<Arrival> arrivals, IReadOnlyList<string> endpointIds)
+{
+    var first = new Dictionary<(string, string), DateTimeOffset>();
+    foreach (var arrival in arrivals)
+    {
+        if (int.TryParse(arrival.Path.AsSpan(2), CultureInfo.InvariantCulture, out var index) && index < endpointIds.Count)
+        {
+            first.TryAdd((arrival.Id, endpointIds[index]), arrival.Wall);
+        }
+    }
+
+    return first;
+}
 
 internal sealed class BenchHost(IReadOnlyDictionary<string, string?> settings) : WebApplicationFactory<webhooks::Program>
 {
@@ -404,100 +406,3 @@ internal sealed class EventSource(IHost host, string connectionString) : IAsyncD
     }
 }
 
-/// <summary>Counts requests and records when each webhook-id arrived on each path.</summary>
-internal sealed class Receiver(WebApplication app, int port) : IAsyncDisposable
-{
-    private readonly ConcurrentQueue<(string Id, long At)> arrivals = new();
-    private readonly ConcurrentQueue<(string Id, string Path, DateTimeOffset At)> wallClockArrivals = new();
-    private int count;
-
-    public int Count => Volatile.Read(ref count);
-
-    public string? SampleBody { get; private set; }
-
-    public string Url(string path) => $"http://127.0.0.1:{port}/{path}";
-
-    public static async Task<Receiver> StartAsync()
-    {
-        var port = FreePort.Pick();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, port));
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var receiver = new Receiver(app, port);
-        app.Run(receiver.HandleAsync);
-        await app.StartAsync();
-        return receiver;
-    }
-
-    public void ResetArrivals()
-    {
-        arrivals.Clear();
-        wallClockArrivals.Clear();
-    }
-
-    /// <summary>First arrival of each (webhook-id, endpoint id) by the wall clock, to compare with database timestamps.</summary>
-    public Dictionary<(string Id, string EndpointId), DateTimeOffset> WallClockArrivals(ICollection<string> ids, IReadOnlyList<string> endpointIds)
-    {
-        var wanted = ids.ToHashSet();
-        var first = new Dictionary<(string, string), DateTimeOffset>();
-        foreach (var (id, path, at) in wallClockArrivals)
-        {
-            if (wanted.Contains(id) && int.TryParse(path.AsSpan(2), CultureInfo.InvariantCulture, out var index) && index < endpointIds.Count)
-            {
-                first.TryAdd((id, endpointIds[index]), at);
-            }
-        }
-
-        return first;
-    }
-
-    public IEnumerable<(string Id, long At)> Arrivals(ICollection<string> ids) => arrivals.Where(a => ids.Contains(a.Id));
-
-    public async Task WaitForCountAsync(int expected, TimeSpan timeout)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (Count < expected)
-        {
-            if (deadline.Elapsed > timeout)
-            {
-                throw new TimeoutException($"{Count} of {expected} requests arrived within {timeout}");
-            }
-
-            await Task.Delay(5);
-        }
-    }
-
-    public async Task WaitForArrivalsAsync(ICollection<string> ids, int perId, TimeSpan timeout)
-    {
-        var set = ids.ToHashSet();
-        var deadline = Stopwatch.StartNew();
-        while (arrivals.Count(a => set.Contains(a.Id)) < set.Count * perId)
-        {
-            if (deadline.Elapsed > timeout)
-            {
-                throw new TimeoutException("not every latency message arrived");
-            }
-
-            await Task.Delay(50);
-        }
-    }
-
-    private async Task HandleAsync(HttpContext context)
-    {
-        using var reader = new StreamReader(context.Request.Body);
-        var body = await reader.ReadToEndAsync();
-        var at = Stopwatch.GetTimestamp();
-        arrivals.Enqueue((context.Request.Headers["webhook-id"].ToString(), at));
-        wallClockArrivals.Enqueue((context.Request.Headers["webhook-id"].ToString(), context.Request.Path.Value ?? "", DateTimeOffset.UtcNow));
-        SampleBody ??= context.Request.Headers["webhook-id"].ToString().StartsWith("msg_", StringComparison.Ordinal) ? body : null;
-        Interlocked.Increment(ref count);
-        context.Response.StatusCode = StatusCodes.Status204NoContent;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await app.StopAsync();
-        await app.DisposeAsync();
-    }
-}
