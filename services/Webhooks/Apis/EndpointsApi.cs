@@ -228,6 +228,11 @@ public static class EndpointsApi
         }
 
         var webhookId = await services.Messages.EnqueueTestAsync(id, WebhookPayloads.Test(services.Time.GetUtcNow(), id), cancellationToken);
+        if (webhookId is null)
+        {
+            return NotFound(id);
+        }
+
         return TypedResults.Accepted($"/api/webhooks/endpoints/{id}/messages/{webhookId}/attempts", new QueuedMessage(webhookId));
     }
 

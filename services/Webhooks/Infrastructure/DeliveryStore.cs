@@ -115,7 +115,8 @@ public sealed class DeliveryStore(NpgsqlDataSource database)
                 enabled = enabled and $5::text is null,
                 disabled_reason = coalesce($5, disabled_reason),
                 updated_at = case when $5::text is null then updated_at else now() end
-            where id = $1
+            -- A healthy endpoint's delivered batch changes nothing: its row is not rewritten (nor locked) once per batch.
+            where id = $1 and not ($2 and failing_since is null and $4::timestamptz is null and $5::text is null)
             """);
         update.Parameters.Add(new() { Value = endpoint.EndpointId });
         update.Parameters.Add(new() { Value = endpoint.AnyDelivered });

@@ -80,11 +80,24 @@ public sealed class EndpointStore(NpgsqlDataSource database)
         return updated;
     }
 
+    /// <summary>
+    /// The endpoint, then its messages (their attempts cascade), in one transaction. The delete waits for fan-outs that
+    /// locked the endpoint; the messages statement, run after it, sees what they wrote.
+    /// </summary>
     public async Task<bool> DeleteAsync(Guid id, CancellationToken cancellationToken)
     {
-        await using var command = database.CreateCommand("delete from webhook_endpoints where id = $1");
-        command.Parameters.Add(new() { Value = id });
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using var endpoint = new NpgsqlCommand("delete from webhook_endpoints where id = $1", connection, transaction) { Parameters = { new() { Value = id } } };
+        if (await endpoint.ExecuteNonQueryAsync(cancellationToken) == 0)
+        {
+            return false;
+        }
+
+        await using var messages = new NpgsqlCommand("delete from webhook_messages where endpoint_id = $1", connection, transaction) { Parameters = { new() { Value = id } } };
+        await messages.ExecuteNonQueryAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return true;
     }
 
     /// <summary>The current secret becomes the previous one, which keeps signing for <paramref name="overlap"/>.</summary>

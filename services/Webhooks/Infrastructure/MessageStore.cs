@@ -47,13 +47,21 @@ public sealed class MessageStore(NpgsqlDataSource database)
         // One notification per endpoint, its id as payload: the dispatcher nudges that endpoint's lane without a query.
         var command = new NpgsqlBatchCommand($"""
             with lease as materialized (select clock_timestamp() + $5::interval as until),
+            events as materialized (
+                select * from unnest($1::text[], $2::text[], $3::text[], $4::text[]) with ordinality as e (webhook_id, event_type, owner, payload, position)),
+            -- Locked once per statement, not per message: an endpoint being deleted waits for this commit, then deletes
+            -- what it wrote; one deleted already is not written to.
+            targets as materialized (
+                select w.* from webhook_endpoints w
+                where w.enabled and exists (select 1 from events e
+                    where (w.event_types is null or e.event_type = any(w.event_types)) and (w.owner_is_admin or w.owner = e.owner))
+                for key share),
             inserted as (
                 insert into webhook_messages (webhook_id, endpoint_id, event_type, payload, leased_until)
                 select e.webhook_id, w.id, e.event_type, e.payload,
                     case when w.throttled_until is null or w.throttled_until <= now() then (select until from lease) end
-                from unnest($1::text[], $2::text[], $3::text[], $4::text[]) with ordinality as e (webhook_id, event_type, owner, payload, position)
-                join webhook_endpoints w
-                    on w.enabled and (w.event_types is null or e.event_type = any(w.event_types)) and (w.owner_is_admin or w.owner = e.owner)
+                from events e
+                join targets w on (w.event_types is null or e.event_type = any(w.event_types)) and (w.owner_is_admin or w.owner = e.owner)
                 order by e.position, w.id
                 on conflict (endpoint_id, webhook_id) do nothing
                 returning seq, webhook_id, endpoint_id, event_type, next_attempt_at, created_at, leased_until),
@@ -62,7 +70,7 @@ public sealed class MessageStore(NpgsqlDataSource database)
                     (select count(pg_notify('{NotificationChannel}', d.endpoint_id::text)) from (select distinct endpoint_id from inserted where leased_until is null) d) as notified)
             -- At least one row (the summary's); one per leased message, with its endpoint as this transaction sees it.
             select s.total, s.notified, i.seq, i.webhook_id, i.event_type, i.next_attempt_at, i.created_at, i.leased_until, {EndpointStore.Prefixed("w")}
-            from summary s left join (inserted i join webhook_endpoints w on w.id = i.endpoint_id) on i.leased_until is not null
+            from summary s left join (inserted i join targets w on w.id = i.endpoint_id) on i.leased_until is not null
             order by i.seq
             """);
         command.Parameters.Add(new() { Value = events.Select(e => e.WebhookId).ToArray() });
@@ -122,12 +130,12 @@ public sealed class MessageStore(NpgsqlDataSource database)
         return new FanOutResult(count, leased);
     }
 
-    /// <summary>A <c>webhook.test</c> message, sent whatever the endpoint subscribes to.</summary>
-    public async Task<string> EnqueueTestAsync(Guid endpointId, string payload, CancellationToken cancellationToken)
+    /// <summary>A <c>webhook.test</c> message, sent whatever the endpoint subscribes to; null if the endpoint is gone.</summary>
+    public async Task<string?> EnqueueTestAsync(Guid endpointId, string payload, CancellationToken cancellationToken)
     {
         var webhookId = WebhookIds.New();
         await using var batch = database.CreateBatch();
-        var insert = new NpgsqlBatchCommand("insert into webhook_messages (webhook_id, endpoint_id, event_type, payload) values ($1, $2, $3, $4)");
+        var insert = new NpgsqlBatchCommand("insert into webhook_messages (webhook_id, endpoint_id, event_type, payload) select $1, id, $3, $4 from webhook_endpoints where id = $2 for key share");
         insert.Parameters.Add(new() { Value = webhookId });
         insert.Parameters.Add(new() { Value = endpointId });
         insert.Parameters.Add(new() { Value = WebhookEventTypes.Test });
@@ -135,6 +143,12 @@ public sealed class MessageStore(NpgsqlDataSource database)
         batch.BatchCommands.Add(insert);
         batch.BatchCommands.Add(Notify(endpointId));
         await batch.ExecuteNonQueryAsync(cancellationToken);
+        // Deleted since it was read: the endpoint lock makes this exact (a deletion waits for the insert, or precedes it).
+        if (insert.RecordsAffected == 0)
+        {
+            return null;
+        }
+
         return webhookId;
     }
 
