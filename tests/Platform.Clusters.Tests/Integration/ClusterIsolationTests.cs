@@ -29,10 +29,16 @@ public sealed class ClusterIsolationTests(ClustersServiceFixture service)
         var root = Directory.CreateDirectory("/var/lib/platform-isolation-tests").FullName;
         foreach (var stale in Directory.EnumerateDirectories(root, "isolation-data-*"))
         {
-            Directory.Delete(stale, recursive: true); // left by a failed run of this test
+            // Left by a failed run of this test, unless that run is still going (another clone's tests on this machine):
+            // deleting a live run's folder fails its clusters.
+            var owner = Path.GetFileName(stale).Split('-') is [_, _, var pid, _] && int.TryParse(pid, out var id) ? id : 0;
+            if (owner == 0 || !Directory.Exists($"/proc/{owner}"))
+            {
+                Directory.Delete(stale, recursive: true);
+            }
         }
 
-        var dataPath = Path.Combine(root, $"isolation-data-{Guid.NewGuid():N}");
+        var dataPath = Path.Combine(root, $"isolation-data-{Environment.ProcessId}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dataPath);
         var settings = service.Settings;
         settings["Clusters:DataDirectory"] = Path.Combine(dataPath, "clusters");
