@@ -33,6 +33,11 @@ internal static class Extensions
         var services = builder.Services;
         var settings = builder.Configuration.GetSection(WebhookSettings.SectionName).Get<WebhookSettings>() ?? new WebhookSettings();
         Validate(settings.Delivery);
+        if (settings.Retention <= TimeSpan.Zero)
+        {
+            throw new InvalidOperationException("Webhooks:Retention must be positive (how long the delivery log keeps a finished message).");
+        }
+
         services.AddSingleton(settings);
         services.AddSingleton(Options.Create(settings));
         services.AddSingleton(new EndpointSecrets(SecretSealer.FromConfiguration(builder.Configuration)));
@@ -52,6 +57,7 @@ internal static class Extensions
         // One instance: the consumers hand it the messages their fan-out leased to this process.
         services.AddSingleton<DeliveryDispatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<DeliveryDispatcher>());
+        services.AddHostedService<DeliveryLogRetention>();
     }
 
     /// <summary>Logs once at start-up what an operator must fix: without a sealing key no endpoint can be created.</summary>

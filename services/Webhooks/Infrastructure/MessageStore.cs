@@ -221,6 +221,53 @@ public sealed class MessageStore(NpgsqlDataSource database)
         return update.RecordsAffected;
     }
 
+    /// <summary>
+    /// Deletes finished messages (succeeded or failed; their attempts cascade) created before <paramref name="cutoff"/>,
+    /// oldest first, at most <paramref name="chunk"/> sequence numbers per statement so no statement holds many locks or
+    /// writes much WAL at once. Walks the primary key from the oldest row, as sequence numbers follow creation, and stops
+    /// at the first range that starts after the cutoff: no index on the creation time is kept for it. Returns how many
+    /// messages went.
+    /// </summary>
+    public async Task<long> PruneAsync(DateTimeOffset cutoff, int chunk, TimeSpan pause, CancellationToken cancellationToken)
+    {
+        long deleted = 0;
+        // The oldest row, from the primary key alone: a log with nothing old is not scanned.
+        await using (var first = database.CreateCommand("select seq from webhook_messages where created_at < $1 and seq = (select min(seq) from webhook_messages)"))
+        {
+            first.Parameters.Add(new() { Value = cutoff });
+            if (await first.ExecuteScalarAsync(cancellationToken) is not long start)
+            {
+                return 0;
+            }
+
+            long? from = start;
+            while (from is { } low)
+            {
+                await using var prune = database.CreateCommand("""
+                    with gone as (
+                        delete from webhook_messages
+                        where seq >= $1 and seq < $1 + $3 and created_at < $2 and status <> 'pending'
+                        returning 1),
+                    next as (select seq, created_at from webhook_messages where seq >= $1 + $3 order by seq limit 1)
+                    select (select count(*) from gone), (select seq from next where created_at < $2)
+                    """);
+                prune.Parameters.Add(new() { Value = low });
+                prune.Parameters.Add(new() { Value = cutoff });
+                prune.Parameters.Add(new() { Value = (long)chunk });
+                await using var reader = await prune.ExecuteReaderAsync(cancellationToken);
+                await reader.ReadAsync(cancellationToken);
+                deleted += reader.GetInt64(0);
+                from = reader.IsDBNull(1) ? null : reader.GetInt64(1);
+                if (from is not null)
+                {
+                    await Task.Delay(pause, cancellationToken);
+                }
+            }
+        }
+
+        return deleted;
+    }
+
     /// <summary>Wakes the lane of <paramref name="endpointId"/> once the transaction commits.</summary>
     internal static NpgsqlBatchCommand Notify(Guid endpointId)
     {

@@ -14,6 +14,12 @@ public sealed class WebhookSettings
     /// <summary>The platform's public address (the Proxy), for dashboard URLs in payloads; unset: a path relative to it.</summary>
     public string? PublicUrl { get; set; }
 
+    /// <summary>
+    /// How long the delivery log keeps a message (and its attempts) once it has succeeded or failed for good; pending
+    /// ones are kept whatever their age. A Pi's disk holds a few weeks of a busy platform's log.
+    /// </summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromDays(30);
+
     public DeliverySettings Delivery { get; set; } = new();
 }
 
