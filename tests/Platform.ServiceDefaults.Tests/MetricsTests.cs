@@ -32,6 +32,29 @@ public sealed class MetricsTests(InfrastructureFixture infrastructure) : IClassF
     }
 
     [Fact]
+    public async Task A_metric_keeps_at_most_the_platform_limit_of_tag_combinations_and_counts_the_rest_as_overflow()
+    {
+        var name = "platform.test.m" + Guid.NewGuid().ToString("N")[..8];
+        var series = name.Replace('.', '_') + "_total";
+        using var meter = new System.Diagnostics.Metrics.Meter(PlatformTelemetry.SourceName);
+        var counter = meter.CreateCounter<long>(name);
+        await using var app = await TestApp.StartAsync([], _ => { });
+        var combinations = TelemetryExtensions.MaxPointsPerMetric + 50;
+        for (var i = 0; i < combinations; i++)
+        {
+            counter.Add(1, new KeyValuePair<string, object?>("key", i));
+        }
+
+        using var response = await app.Client().GetAsync(new Uri("/metrics", UriKind.Relative));
+        var samples = (await response.Content.ReadAsStringAsync()).Split('\n').Where(l => l.StartsWith(series + "{", StringComparison.Ordinal)).ToList();
+
+        Assert.Single(samples, l => l.Contains("otel_metric_overflow=\"true\"", StringComparison.Ordinal));
+        Assert.InRange(samples.Count, TelemetryExtensions.MaxPointsPerMetric - 1, TelemetryExtensions.MaxPointsPerMetric + 1);
+        // Nothing is lost: every measurement is counted, the ones past the limit under the overflow series.
+        Assert.Equal(combinations, samples.Sum(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
     public async Task With_a_metrics_port_metrics_answer_there_and_nowhere_else()
     {
         var (publicPort, metricsPort) = (FreePort.Pick(), FreePort.Pick());
