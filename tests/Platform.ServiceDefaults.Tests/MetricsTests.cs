@@ -45,13 +45,17 @@ public sealed class MetricsTests(InfrastructureFixture infrastructure) : IClassF
             counter.Add(1, new KeyValuePair<string, object?>("key", i));
         }
 
+        PlatformTelemetry.ClusterStartDuration.Record(3);
         using var response = await app.Client().GetAsync(new Uri("/metrics", UriKind.Relative));
-        var samples = (await response.Content.ReadAsStringAsync()).Split('\n').Where(l => l.StartsWith(series + "{", StringComparison.Ordinal)).ToList();
+        var body = await response.Content.ReadAsStringAsync();
+        var samples = body.Split('\n').Where(l => l.StartsWith(series + "{", StringComparison.Ordinal)).ToList();
 
         Assert.Single(samples, l => l.Contains("otel_metric_overflow=\"true\"", StringComparison.Ordinal));
         Assert.InRange(samples.Count, TelemetryExtensions.MaxPointsPerMetric - 1, TelemetryExtensions.MaxPointsPerMetric + 1);
         // Nothing is lost: every measurement is counted, the ones past the limit under the overflow series.
         Assert.Equal(combinations, samples.Sum(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)));
+        // The view sets only the limit: an instrument's advised histogram buckets still apply.
+        Assert.Contains(body.Split('\n'), l => l.StartsWith("platform_clusters_start_duration_seconds_bucket{", StringComparison.Ordinal) && l.Contains("le=\"600\"}", StringComparison.Ordinal));
     }
 
     [Fact]
