@@ -182,6 +182,7 @@ async Task<VariantRun> MeasureAsync(string label, Dictionary<string, string?> se
 
         // As the AppHost and the published manifests set it (ConfigureServiceProcesses); a variant may set another value.
         environment.TryAdd("MALLOC_ARENA_MAX", "2");
+        environment.TryAdd("DOTNET_JitHostMaxSlabCache", "0");
 
         return environment;
     }
