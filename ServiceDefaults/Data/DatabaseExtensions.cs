@@ -40,9 +40,18 @@ public static class DatabaseExtensions
                 // table was nearly empty (a fresh install; it may scan the table whole) is replaced at autovacuum's next
                 // ANALYZE of that table, which follows its first 50 changes.
                 // A connection string that says "Max Auto Prepare" keeps its own value (0 turns it off).
-                if (!SaysAutoPrepare(connectionString))
+                if (!Says(connectionString, "MaxAutoPrepare"))
                 {
                     dataSource.ConnectionStringBuilder.MaxAutoPrepare = AutoPreparedStatements;
+                }
+
+                // Npgsql prefers GSS (Kerberos) encryption by default, so every new connection first asks GSSAPI for
+                // credentials, which loads System.Net.Security's native shim and the Kerberos libraries (1.2 MB resident
+                // per service, bench/Memory --files) to learn there are none. The platform's PostgreSQL authenticates with
+                // passwords; a connection string that says "GSS Encryption Mode" keeps its own value.
+                if (!Says(connectionString, "GssEncryptionMode"))
+                {
+                    dataSource.ConnectionStringBuilder.GssEncryptionMode = GssEncryptionMode.Disable;
                 }
             });
         builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(
@@ -72,7 +81,7 @@ public static class DatabaseExtensions
     }
 
     // NpgsqlConnectionStringBuilder.ContainsKey is true for every keyword it knows, set or not: ask the string itself.
-    private static bool SaysAutoPrepare(string connectionString) =>
+    private static bool Says(string connectionString, string keyword) =>
         new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>()
-            .Any(key => key.Replace(" ", "", StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase));
+            .Any(key => key.Replace(" ", "", StringComparison.Ordinal).Equals(keyword, StringComparison.OrdinalIgnoreCase));
 }

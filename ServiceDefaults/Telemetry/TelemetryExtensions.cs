@@ -16,6 +16,15 @@ namespace Platform.ServiceDefaults.Telemetry;
 /// <summary>OpenTelemetry as Aspire's ServiceDefaults configures it, plus the platform's own source and meter.</summary>
 public static class TelemetryExtensions
 {
+    /// <summary>
+    /// Tag combinations kept per metric stream; measurements past it are still counted, under <c>otel_metric_overflow</c>.
+    /// The SDK's default, 2,000, sizes each stream's tables up front (a dictionary, a batch array and a 144 KB array of
+    /// points), 85 streams per service: 15 MB of managed heap allocated, 3.4 MB of it on the small-object heap. At 200 a
+    /// service's idle GC heap is 1.5-1.9 MB smaller (bench/Memory, two same-run comparisons). The widest stream here is
+    /// a service's HTTP routes by method and status code, far below 200.
+    /// </summary>
+    public const int MaxPointsPerMetric = 200;
+
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder)
         where TBuilder : IHostApplicationBuilder
     {
@@ -43,7 +52,8 @@ public static class TelemetryExtensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(PlatformTelemetry.SourceName, "MassTransit"))
+                .AddMeter(PlatformTelemetry.SourceName, "MassTransit")
+                .AddView(_ => new MetricStreamConfiguration { CardinalityLimit = MaxPointsPerMetric }))
             .WithTracing(tracing => tracing
                 .AddSource(PlatformTelemetry.SourceName, "MassTransit")
                 // Probes and scrapes arrive every few seconds; tracing them would bury real traffic in the trace view.

@@ -180,8 +180,10 @@ async Task<VariantRun> MeasureAsync(string label, Dictionary<string, string?> se
             environment[key] = value;
         }
 
-        // As the AppHost and the published manifests set it (ConfigureServiceProcesses); a variant may set another value.
+        // As the AppHost and the published manifests set them (ConfigureServiceProcesses); a variant may set other values
+        // (DOTNET_JitHostMaxSlabCache=1000000, hexadecimal, is the runtime's default of 16 MB).
         environment.TryAdd("MALLOC_ARENA_MAX", "2");
+        environment.TryAdd("DOTNET_JitHostMaxSlabCache", "0");
 
         return environment;
     }

@@ -16,13 +16,23 @@ public sealed class DatabaseDataSourceTests
         Assert.Equal(5, AutoPrepared("Host=127.0.0.1;Database=db;Username=u;Max Auto Prepare=5"));
     }
 
-    private static int AutoPrepared(string connectionString)
+    [Fact]
+    public void Gss_encryption_is_not_attempted_unless_the_connection_string_asks_for_it()
+    {
+        Assert.Equal(GssEncryptionMode.Disable, Effective("Host=127.0.0.1;Database=db;Username=u").GssEncryptionMode);
+        Assert.Equal(GssEncryptionMode.Prefer, Effective("Host=127.0.0.1;Database=db;Username=u;GSS Encryption Mode=Prefer").GssEncryptionMode);
+        Assert.Equal(GssEncryptionMode.Require, Effective("Host=127.0.0.1;Database=db;Username=u;GssEncryptionMode=Require").GssEncryptionMode);
+    }
+
+    private static int AutoPrepared(string connectionString) => Effective(connectionString).MaxAutoPrepare;
+
+    private static NpgsqlConnectionStringBuilder Effective(string connectionString)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Development" });
         builder.Configuration.AddInMemoryCollection([new("ConnectionStrings:db", connectionString)]);
         builder.AddPlatformDatabase("db", typeof(DatabaseDataSourceTests).Assembly);
         using var host = builder.Build();
         var dataSource = host.Services.GetRequiredService<NpgsqlDataSource>();
-        return new NpgsqlConnectionStringBuilder(dataSource.ConnectionString).MaxAutoPrepare;
+        return new NpgsqlConnectionStringBuilder(dataSource.ConnectionString);
     }
 }

@@ -32,6 +32,33 @@ public sealed class MetricsTests(InfrastructureFixture infrastructure) : IClassF
     }
 
     [Fact]
+    public async Task A_metric_keeps_at_most_the_platform_limit_of_tag_combinations_and_counts_the_rest_as_overflow()
+    {
+        var name = "platform.test.m" + Guid.NewGuid().ToString("N")[..8];
+        var series = name.Replace('.', '_') + "_total";
+        using var meter = new System.Diagnostics.Metrics.Meter(PlatformTelemetry.SourceName);
+        var counter = meter.CreateCounter<long>(name);
+        await using var app = await TestApp.StartAsync([], _ => { });
+        var combinations = TelemetryExtensions.MaxPointsPerMetric + 50;
+        for (var i = 0; i < combinations; i++)
+        {
+            counter.Add(1, new KeyValuePair<string, object?>("key", i));
+        }
+
+        PlatformTelemetry.ClusterStartDuration.Record(3);
+        using var response = await app.Client().GetAsync(new Uri("/metrics", UriKind.Relative));
+        var body = await response.Content.ReadAsStringAsync();
+        var samples = body.Split('\n').Where(l => l.StartsWith(series + "{", StringComparison.Ordinal)).ToList();
+
+        Assert.Single(samples, l => l.Contains("otel_metric_overflow=\"true\"", StringComparison.Ordinal));
+        Assert.InRange(samples.Count, TelemetryExtensions.MaxPointsPerMetric - 1, TelemetryExtensions.MaxPointsPerMetric + 1);
+        // Nothing is lost: every measurement is counted, the ones past the limit under the overflow series.
+        Assert.Equal(combinations, samples.Sum(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)));
+        // The view sets only the limit: an instrument's advised histogram buckets still apply.
+        Assert.Contains(body.Split('\n'), l => l.StartsWith("platform_clusters_start_duration_seconds_bucket{", StringComparison.Ordinal) && l.Contains("le=\"600\"}", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task With_a_metrics_port_metrics_answer_there_and_nowhere_else()
     {
         var (publicPort, metricsPort) = (FreePort.Pick(), FreePort.Pick());
