@@ -57,6 +57,13 @@ public sealed class PublicApi(int port) : IDisposable
                 return cluster;
             }
 
+            // A cluster that ended otherwise will not get there: fail now, with the reason only the platform API gives.
+            if (cluster.TryGetProperty("status", out var ended) && ended.GetString() is "FAILED" or "STOPPED")
+            {
+                using var details = await SendAsync(HttpMethod.Get, $"/api/platform/clusters/{name}", user);
+                Assert.Fail($"Cluster {name} ended {ended.GetString()} instead of becoming {status}: {await details.Content.ReadAsStringAsync()}");
+            }
+
             Assert.True(DateTime.UtcNow < deadline, $"Cluster {name} did not become {status}: {cluster}");
             await Task.Delay(250);
         }

@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using Polly;
+using Polly.Retry;
 
 namespace Platform.Clusters.Backends;
 
@@ -14,12 +16,33 @@ public sealed record ClusterAccount(string Name, int UserId, int GroupId);
 /// clusters as their user's account). Per user rather than per cluster: a user's clusters may share files as they
 /// would on one machine, the account list stays as long as the user list, and no uid is ever freed and reused.
 /// </summary>
+/// <remarks>
+/// useradd takes the lock files of /etc/passwd, /etc/group and /etc/shadow and fails at once ("cannot lock …; try
+/// again later") while any other program holds one: another Clusters instance on the node, an administrator's
+/// adduser, a package's postinst. That is retried with backoff for about 20 s rather than failing the cluster.
+/// </remarks>
 public sealed class ClusterAccounts(ILogger<ClusterAccounts> logger) : IDisposable
 {
     public const string UserAdd = "/usr/sbin/useradd";
     private const string Prefix = "dask-";
     private readonly ConcurrentDictionary<string, ClusterAccount> known = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim creating = new(1, 1);
+    private readonly ResiliencePipeline whileLocked = new ResiliencePipelineBuilder()
+        .AddRetry(new RetryStrategyOptions
+        {
+            ShouldHandle = new PredicateBuilder().Handle<AccountFilesLockedException>(),
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = TimeSpan.FromMilliseconds(100),
+            MaxDelay = TimeSpan.FromSeconds(2),
+            MaxRetryAttempts = 14,
+            OnRetry = args =>
+            {
+                logger.LogInformation("useradd found the account files locked by another program; attempt {Attempt} in {Delay} ms", args.AttemptNumber + 2, (int)args.RetryDelay.TotalMilliseconds);
+                return ValueTask.CompletedTask;
+            },
+        })
+        .Build();
 
     /// <summary>
     /// The account name of a platform user: platform names may hold any character, so the name is a hash of it
@@ -42,7 +65,7 @@ public sealed class ClusterAccounts(ILogger<ClusterAccounts> logger) : IDisposab
         {
             if (Find(name) is not { } existing)
             {
-                await CreateAsync(name, cancellationToken);
+                await whileLocked.ExecuteAsync(static (name, token) => new ValueTask(CreateAsync(name, token)), name, cancellationToken);
                 existing = Find(name) ?? throw new InvalidOperationException($"useradd reported success but account {name} does not exist.");
                 logger.LogInformation("Created cluster account {Account} (uid {Uid})", name, existing.UserId);
             }
@@ -81,6 +104,8 @@ public sealed class ClusterAccounts(ILogger<ClusterAccounts> logger) : IDisposab
             UseShellExecute = false,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
+            // Its messages in English whatever the node's locale: a lock is told apart by its message.
+            Environment = { ["LC_ALL"] = "C" },
         };
         foreach (var argument in new[] { "--system", "--user-group", "--no-create-home", "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin", "--comment", "Platform cluster account", name })
         {
@@ -92,9 +117,18 @@ public sealed class ClusterAccounts(ILogger<ClusterAccounts> logger) : IDisposab
         await process.StandardOutput.ReadToEndAsync(cancellationToken);
         await process.WaitForExitAsync(cancellationToken);
         // 9: the name exists (made by another instance meanwhile), which is what we wanted.
-        if (process.ExitCode is not (0 or 9))
+        if (process.ExitCode is 0 or 9)
         {
-            throw new InvalidOperationException($"useradd {name} failed with exit code {process.ExitCode}: {(await errors).Trim()}");
+            return;
         }
+
+        var message = $"useradd {name} failed with exit code {process.ExitCode}: {(await errors).Trim()}";
+        // 1 and 10: the password or group file could not be updated; "cannot lock" says another program holds it.
+        throw process.ExitCode is 1 or 10 && message.Contains("cannot lock", StringComparison.Ordinal)
+            ? new AccountFilesLockedException(message)
+            : new InvalidOperationException(message);
     }
+
+    /// <summary>useradd could not lock the account files because another program held them: worth another try.</summary>
+    private sealed class AccountFilesLockedException(string message) : InvalidOperationException(message);
 }

@@ -29,9 +29,26 @@ public sealed class ClustersClient(HttpClient http, TestIdentity identity, strin
         Assert.Equal(HttpStatusCode.NoContent, response.StatusCode);
     }
 
-    /// <summary>Follows the cluster with <c>?wait</c> (as dask-gateway's client does) until it reaches <paramref name="status"/>.</summary>
+    /// <summary>
+    /// Follows the cluster with <c>?wait</c> (as dask-gateway's client does) until it reaches <paramref name="status"/>;
+    /// a cluster that ends otherwise fails the wait at once, with its failure reason and timeline.
+    /// </summary>
     public Task<JsonElement> WaitForStatusAsync(string name, string status, TimeSpan? timeout = null) =>
-        Eventually.GetAsync(() => GetAsync(name, wait: true), c => c.GetProperty("status").GetString() == status, timeout ?? TimeSpan.FromSeconds(90), $"cluster {name} to be {status}");
+        Eventually.GetAsync(
+            async () =>
+            {
+                var cluster = await GetAsync(name, wait: true);
+                var current = cluster.GetProperty("status").GetString();
+                if (current is "FAILED" or "STOPPED" && current != status)
+                {
+                    Assert.Fail($"Cluster {name} ended {current} instead of becoming {status}: {await DetailsAsync(name)}");
+                }
+
+                return cluster;
+            },
+            c => c.GetProperty("status").GetString() == status,
+            timeout ?? TimeSpan.FromSeconds(90),
+            $"cluster {name} to be {status}");
 
     public Task<JsonElement> WaitForDetailsAsync(string name, Func<JsonElement, bool> done, string what, TimeSpan? timeout = null) =>
         Eventually.GetAsync(() => DetailsAsync(name), done, timeout ?? TimeSpan.FromSeconds(90), what);
